@@ -1,0 +1,26 @@
+import { z } from "zod";
+
+export const CONTRACT_VERSION = 1;
+
+export const JOB_TYPES = ["text-to-image", "style-transfer"] as const;
+export const JOB_STATUSES = ["queued", "running", "completed", "failed", "canceled", "timed_out"] as const;
+export const IMAGE_CONTENT_TYPES = ["image/png", "image/jpeg", "image/webp"] as const;
+
+export const JobType = z.enum(JOB_TYPES);
+export const JobStatus = z.enum(JOB_STATUSES);
+export const ImageContentType = z.enum(IMAGE_CONTENT_TYPES);
+
+/** A bucket key: only `[A-Za-z0-9/_.-]`, no leading `/`, no `..` segment, no empty segment. */
+export const ObjectKey = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(
+    /^(?!\.{1,2}(\/|$))(?!.*\/\.{1,2}(\/|$))[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/,
+    "only [A-Za-z0-9/_.-]; no leading, trailing or double '/'; no '.' or '..' segment",
+  );
+
+export const Sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "lowercase hex sha256");
+export const ImageIndex = z.number().int().min(0).max(63);
+export const Progress = z.number().min(0).max(100);
+export const Base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, "base64");

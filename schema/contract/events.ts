@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { Base64, ImageContentType, ImageIndex, ObjectKey, Progress, Sha256Hex } from "./common.js";
+
+/** Webhook events a contract-v1 handler sends to `callback.url`, signed with `callback.secret`. */
+
+const jobId = z.string().min(1).max(64);
+
+export const ProgressEvent = z.strictObject({
+  type: z.literal("progress"),
+  job_id: jobId,
+  progress: Progress,
+  message: z.string().max(200).optional(),
+});
+
+export const ImageMetadata = z.strictObject({
+  index: ImageIndex,
+  key: ObjectKey,
+  size: z.number().int().min(1),
+  content_type: ImageContentType,
+  width: z.number().int().min(1).max(16384),
+  height: z.number().int().min(1).max(16384),
+  sha256: Sha256Hex,
+});
+
+export const ImageEvent = z.strictObject({
+  type: z.literal("image"),
+  job_id: jobId,
+  total_images: z.number().int().min(1).max(64).optional(),
+  image: ImageMetadata,
+});
+
+/** Bytes for handlers that cannot reach the bucket: one numbered piece of one image. */
+export const ImageChunkEvent = z.strictObject({
+  type: z.literal("image_chunk"),
+  job_id: jobId,
+  index: ImageIndex,
+  chunk: z.number().int().min(0),
+  chunks: z.number().int().min(1).max(4096),
+  content_type: ImageContentType.default("image/png"),
+  data: Base64.min(1),
+});
+
+export const CompletedEvent = z.strictObject({
+  type: z.literal("completed"),
+  job_id: jobId,
+  images: z.array(ImageMetadata).max(64),
+});
+
+export const FailedEvent = z.strictObject({
+  type: z.literal("failed"),
+  job_id: jobId,
+  error: z.string().min(1).max(2000),
+});
+
+export const WebhookEvent = z.discriminatedUnion("type", [
+  ProgressEvent,
+  ImageEvent,
+  ImageChunkEvent,
+  CompletedEvent,
+  FailedEvent,
+]);
+
+export const WEBHOOK_EVENT_TYPES = ["progress", "image", "image_chunk", "completed", "failed"] as const;
+
+/** What the handler returns to RunPod: small, keys and sizes only, never bytes. */
+export const HandlerResult = z.object({
+  images: z.array(ImageMetadata),
+});
+
+/** RunPod's own completion webhook (the body RunPod POSTs to the `webhook` given at `/run`). */
+export const RunpodWebhook = z.object({
+  id: z.string(),
+  status: z.enum(["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "IN_QUEUE", "IN_PROGRESS"]),
+  output: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
+
+export type ImageMetadata = z.infer<typeof ImageMetadata>;
+export type WebhookEvent = z.infer<typeof WebhookEvent>;
+export type HandlerResult = z.infer<typeof HandlerResult>;
+export type RunpodWebhook = z.infer<typeof RunpodWebhook>;

@@ -1,0 +1,12 @@
+export type AppEnv = { Bindings: Env };
+
+/** Limits and modes read from the environment, with their defaults in one place. */
+export function settings(env: Env) {
+  return {
+    maxImageBytes: Number(env.MAX_IMAGE_BYTES || 25 * 1024 * 1024),
+    jobTimeoutMs: Number(env.JOB_TIMEOUT_SECONDS || 900) * 1000,
+    runpodApiBase: (env.RUNPOD_API_BASE || "https://api.runpod.ai").replace(/\/+$/, ""),
+    publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/+$/, ""),
+    storeCanPresign: env.S3_MODE !== "network-volume",
+  };
+}
