@@ -3,24 +3,34 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "@20minutes/s3rver";
 import type { TestProject } from "vitest/node";
+import { startFakeRunpod } from "./node/fake-runpod.js";
+import { startOutageProxy } from "./node/outage-proxy.js";
 
 export const TEST_BUCKET = "easel-test";
 
-/** A real S3 server (SigV4 checked, presigned URLs included) for the whole test run. */
+/**
+ * A real S3 server (SigV4 checked, presigned URLs included) behind a proxy that can stage an
+ * outage, and a RunPod API stand-in, for the whole run. The ports are chosen in vitest.config.ts, since the Worker's bindings need it too.
+ */
 export default async function setup(project: TestProject) {
   const directory = await mkdtemp(join(tmpdir(), "easel-s3-"));
-  const server = new S3rver({
+  const s3 = new S3rver({
     address: "127.0.0.1",
     port: 0,
     silent: true,
     directory,
     configureBuckets: [{ name: TEST_BUCKET, configs: [] }],
   });
-  const { port } = await server.run();
-  project.provide("s3Port", port);
+  const { port } = await s3.run();
+  const proxy = await startOutageProxy(port, Number(process.env.EASEL_TEST_S3_PORT));
+  const runpod = await startFakeRunpod(Number(process.env.EASEL_TEST_RUNPOD_PORT));
+  project.provide("s3Port", proxy.port);
   project.provide("s3Bucket", TEST_BUCKET);
+  project.provide("runpodPort", runpod.port);
   return async () => {
-    await server.close();
+    await runpod.close();
+    await proxy.close();
+    await s3.close();
     await rm(directory, { recursive: true, force: true });
   };
 }
@@ -29,5 +39,6 @@ declare module "vitest" {
   export interface ProvidedContext {
     s3Port: number;
     s3Bucket: string;
+    runpodPort: number;
   }
 }

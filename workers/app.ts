@@ -1,17 +1,38 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
+import { limitBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
+import admin from "./routes/admin.js";
+import images from "./routes/images.js";
+import jobs from "./routes/jobs.js";
+import uploads from "./routes/uploads.js";
+import webhooks from "./routes/webhooks.js";
+
+const API_BODY_LIMIT = 64 * 1024;
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  app.get("/health", (c) => c.json({ ok: true }));
+  app.use("/api/*", requireJsonBody);
+  app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
+  app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
+  app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
 
+  app.route("/api/jobs", jobs);
+  app.route("/api/uploads", uploads);
+  app.route("/api/images", images);
+  app.route("/api/webhooks", webhooks);
+  app.route("/api/admin", admin);
+
+  app.get("/health", (c) => c.json({ ok: true }));
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "easel_sk_… API key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
-    info: { title: "Easel", version: "1.0.0", description: "AI image jobs on RunPod, images in an S3-compatible bucket." },
+    info: { title: "Easel", version: "1.0.0", description: "AI image jobs on RunPod; images in an S3-compatible bucket, metadata in D1." },
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 
@@ -20,6 +41,11 @@ export function createApp() {
   });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof HTTPException && err.status < 500) {
+      const code = err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "bad_request";
+      const error = new ApiError(code, err.message || "bad request");
+      return c.json(error.toJSON(), error.status);
+    }
     console.error("unhandled error", err);
     return c.json(new ApiError("internal", "internal error").toJSON(), 500);
   });

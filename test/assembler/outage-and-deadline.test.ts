@@ -1,0 +1,125 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
+import { assemblerFor } from "../../workers/jobs/assembler-stub.js";
+import { api, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { SimulatedHandler } from "../helpers/handler.js";
+import { pngBytes, toBase64 } from "../helpers/images.js";
+import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
+
+const outage = (prefix: string, on: boolean) =>
+  fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
+
+async function startJob(owner: string, images = 1) {
+  const key = await createApiKey(owner);
+  const job = await createJob(key, textToImage(`assembler ${owner}`, images));
+  const run = await dispatchedRun(job.id);
+  return { key, job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
+}
+
+async function expireDeadline(stub: DurableObjectStub<JobAssembler>) {
+  await runInDurableObject(stub, (_, state) => {
+    state.storage.sql.exec("UPDATE job SET deadline_at = ?", Date.now() - 1);
+  });
+}
+
+describe("JobAssembler: nothing is lost when the bucket fails for a while", () => {
+  it("keeps an announced image through a bucket outage and records it when the alarm retries", async () => {
+    const { key, job, handler, stub } = await startJob("outage_head", 1);
+    const image = await handler.upload(0);
+    await outage(`jobs/outage_head/${job.id}/`, true);
+    const kept = await handler.send({ type: "image", job_id: job.id, image });
+    expect(kept.status).toBe(202);
+    expect(await kept.json()).toMatchObject({ result: "kept" });
+    await handler.send({ type: "completed", job_id: job.id, images: [image] });
+    expect(await getJob(key, job.id)).toMatchObject({ status: "running", images: [] });
+
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await getJob(key, job.id)).images).toHaveLength(0);
+    const pending = await stub.snapshot();
+    expect(pending.retry?.attempts).toBeGreaterThan(0);
+    expect(pending.retry?.last_error).toMatch(/store unavailable/);
+
+    await outage(`jobs/outage_head/${job.id}/`, false);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const healed = await getJob(key, job.id);
+    expect(healed).toMatchObject({ status: "completed" });
+    expect(healed.images.map((entry) => entry.key)).toEqual([image.key]);
+    expect((await stub.snapshot()).retry).toBeNull();
+  });
+
+  it("keeps legacy bytes in the JobAssembler until the bucket takes them", async () => {
+    const { key, job, handler, stub } = await startJob("outage_bytes", 1);
+    await outage(`jobs/outage_bytes/${job.id}/`, true);
+    const bytes = pngBytes(40, 30, 3000, 1);
+    const kept = await handler.sendUnsigned({ job_id: job.id, status: "COMPLETED", progress: 100, images: [toBase64(bytes)] });
+    expect(kept.status).toBe(202);
+    expect((await getJob(key, job.id)).status).toBe("running");
+    await outage(`jobs/outage_bytes/${job.id}/`, false);
+    await runDurableObjectAlarm(stub);
+    const healed = await getJob(key, job.id);
+    expect(healed).toMatchObject({ status: "completed" });
+    expect((await (await fetch(healed.images[0]!.url)).arrayBuffer()).byteLength).toBe(3000);
+    const leftovers = await runInDurableObject(stub, (_, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM pieces").one());
+    expect(leftovers.n).toBe(0);
+  });
+});
+
+describe("JobAssembler: the deadline asks RunPod", () => {
+  it("times the job out and cancels it at RunPod when RunPod still runs it", async () => {
+    const { key, job, run, stub } = await startJob("deadline_running");
+    await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
+    await expireDeadline(stub);
+    await runDurableObjectAlarm(stub);
+    const ended = await getJob(key, job.id);
+    expect(ended.status).toBe("timed_out");
+    expect(ended.error).toMatch(/deadline passed while RunPod reported IN_PROGRESS/);
+    expect((await dispatchedRun(job.id)).canceled).toBe(true);
+  });
+
+  it("fails the job with RunPod's reason", async () => {
+    const { key, job, run, stub } = await startJob("deadline_failed");
+    await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "FAILED", error: "CUDA out of memory" });
+    await expireDeadline(stub);
+    await runDurableObjectAlarm(stub);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "failed", error: expect.stringMatching(/CUDA out of memory/) });
+  });
+
+  it("completes the job from RunPod's output when the handler's webhooks were lost", async () => {
+    const { key, job, run, handler, stub } = await startJob("deadline_output", 1);
+    const image = await handler.upload(0);
+    await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "COMPLETED", output: { images: [image] } });
+    await expireDeadline(stub);
+    await runDurableObjectAlarm(stub);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key, size: image.size }] });
+  });
+});
+
+describe("POST /api/webhooks/runpod/:jobId", () => {
+  it("reconciles from RunPod's completion webhook after verifying the objects", async () => {
+    const { key, job, run, handler } = await startJob("runpod_hook", 1);
+    const image = await handler.upload(0);
+    const body = JSON.stringify({ id: run.runpodId, status: "COMPLETED", output: { images: [image] }, executionTime: 1200 });
+    const forged = await api(`/api/webhooks/runpod/${job.id}?token=wrong`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(forged.status).toBe(401);
+    expect((await getJob(key, job.id)).status).toBe("queued");
+    const webhookUrl = new URL(run.body.webhook);
+    const response = await api(`${webhookUrl.pathname}${webhookUrl.search}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect(response.status).toBe(200);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key }] });
+  });
+
+  it("refuses output whose objects are not in the bucket", async () => {
+    const { key, job, run, handler } = await startJob("runpod_hook_missing", 1);
+    const image = { ...(await handler.upload(0)), key: handler.input.outputs[0]!.key.replace("0.png", "0.jpg") };
+    const webhookUrl = new URL(run.body.webhook);
+    const response = await api(`${webhookUrl.pathname}${webhookUrl.search}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: run.runpodId, status: "COMPLETED", output: { images: [image] } }),
+    });
+    expect(response.status).toBe(422);
+    expect((await getJob(key, job.id)).status).toBe("queued");
+  });
+});

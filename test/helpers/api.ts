@@ -1,0 +1,48 @@
+import { exports } from "cloudflare:workers";
+import type { HandlerInput, Job } from "../../schema/contract/index.js";
+
+export const BASE = "https://easel.test";
+const ADMIN = { authorization: "Bearer test-admin-token" };
+
+export function api(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+export function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return api(path, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+}
+
+export async function createApiKey(owner: string): Promise<string> {
+  const response = await postJson("/api/admin/keys", { owner }, ADMIN);
+  if (response.status !== 201) throw new Error(`admin/keys answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { key: string }).key;
+}
+
+export const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+export async function createJob(key: string, body: unknown, headers: Record<string, string> = {}): Promise<Job> {
+  const response = await postJson("/api/jobs", body, { ...bearer(key), ...headers });
+  if (response.status !== 202) throw new Error(`POST /api/jobs answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as Job;
+}
+
+export async function getJob(key: string, id: string): Promise<Job> {
+  const response = await api(`/api/jobs/${id}`, { headers: bearer(key) });
+  if (response.status !== 200) throw new Error(`GET /api/jobs/${id} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as Job;
+}
+
+export async function storageReport() {
+  const response = await api("/api/admin/storage-report", { headers: ADMIN });
+  return (await response.json()) as {
+    overall: { images: number; s3Only: number; bytesInD1: number; rate: number; metadataBytesPerImage: number };
+    byType: Record<string, { images: number; s3Only: number; bytesInD1: number; rate: number }>;
+  };
+}
+
+export const textToImage = (prompt = "a lighthouse at dusk", numImages = 2) => ({
+  type: "text-to-image",
+  input: { prompt, width: 512, height: 512, steps: 4, seed: 7, num_images: numImages },
+});
+
+export type Dispatched = { endpoint: string; runpodId: string; canceled: boolean; body: { input: HandlerInput; webhook: string } };

@@ -1,0 +1,43 @@
+import type { HandlerInput } from "../../schema/contract/index.js";
+import { signWebhook } from "../../workers/services/webhook-signing.js";
+import { api } from "./api.js";
+import { pngBytes, sha256Hex } from "./images.js";
+
+/** Plays the GPU handler's side of the contract: PUT to the presigned URL, then signed webhooks. */
+export class SimulatedHandler {
+  private sent = 0;
+  constructor(readonly input: HandlerInput) {}
+
+  get callbackPath(): string {
+    const url = new URL(this.input.callback.url);
+    return `${url.pathname}${url.search}`;
+  }
+
+  get callbackPathWithoutToken(): string {
+    return new URL(this.input.callback.url).pathname;
+  }
+
+  /** Uploads image `index` through its presigned PUT and returns the `image` event's metadata. */
+  async upload(index: number, bytes = pngBytes(64, 48, 2048, index + 1)) {
+    const output = this.input.outputs.find((target) => target.index === index)!;
+    const put = await fetch(output.upload_url!, { method: "PUT", headers: output.headers, body: bytes });
+    if (!put.ok) throw new Error(`presigned PUT answered ${put.status}: ${await put.text()}`);
+    return { index, key: output.key, size: bytes.byteLength, content_type: "image/png" as const, width: 64, height: 48, sha256: await sha256Hex(bytes) };
+  }
+
+  async send(body: unknown, options: { webhookId?: string; secret?: string; timestamp?: Date; path?: string } = {}) {
+    const text = JSON.stringify(body);
+    const headers = await signWebhook({
+      secret: options.secret ?? this.input.callback.secret,
+      webhookId: options.webhookId ?? `msg_${this.input.job_id}_${++this.sent}`,
+      timestamp: options.timestamp ?? new Date(),
+      body: text,
+    });
+    return api(options.path ?? this.callbackPathWithoutToken, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: text });
+  }
+
+  /** The legacy way: no signature, the per-job token in the URL. */
+  sendUnsigned(body: unknown) {
+    return api(this.callbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  }
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { HandlerInput } from "../../schema/contract/index.js";
+import { api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { dispatchedRun } from "../helpers/runpod.js";
+
+describe("POST /api/jobs", () => {
+  it("records the job queued, dispatches contract-v1 input to RunPod and answers 202", async () => {
+    const key = await createApiKey("jobs_create");
+    const response = await postJson("/api/jobs", textToImage("a red fox", 2), bearer(key));
+    expect(response.status).toBe(202);
+    const job = (await response.json()) as { id: string; status: string; type: string; images: unknown[] };
+    expect(job).toMatchObject({ type: "text-to-image", status: "queued", images: [] });
+
+    const run = await dispatchedRun(job.id);
+    expect(run.endpoint).toBe("easel-text-to-image");
+    expect(run.body.webhook).toMatch(new RegExp(`^https://easel.test/api/webhooks/runpod/${job.id}\\?token=`));
+    const input = HandlerInput.parse(run.body.input);
+    expect(input).toMatchObject({ contract: 1, job_id: job.id, type: "text-to-image", params: { prompt: "a red fox", num_images: 2, seed: 7 } });
+    expect(input.outputs.map((output) => output.key)).toEqual([
+      `jobs/jobs_create/${job.id}/0.png`,
+      `jobs/jobs_create/${job.id}/1.png`,
+    ]);
+    for (const output of input.outputs) {
+      expect(output.upload_url).toContain("X-Amz-Signature=");
+      expect(output.headers["content-type"]).toBe("image/png");
+    }
+    expect(input.callback.url).toMatch(new RegExp(`/api/webhooks/generation/${job.id}\\?token=.+`));
+    expect(input.callback.secret).toMatch(/^whsec_/);
+    expect((await getJob(key, job.id)).status).toBe("queued");
+  });
+
+  it("fills a random seed when none is given, and keeps it on the job", async () => {
+    const key = await createApiKey("jobs_seed");
+    const job = await createJob(key, { type: "text-to-image", input: { prompt: "no seed" } });
+    const seed = (await dispatchedRun(job.id)).body.input.params.seed;
+    expect(Number.isInteger(seed)).toBe(true);
+    expect(job.input.seed).toBe(seed);
+  });
+
+  it("names every failing field and records nothing", async () => {
+    const key = await createApiKey("jobs_invalid");
+    const response = await postJson("/api/jobs", { type: "text-to-image", input: { prompt: "", width: 100, steps: "many" } }, bearer(key));
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; details: { path: string }[] } };
+    expect(body.error.code).toBe("validation_failed");
+    expect(body.error.details.map((issue) => issue.path)).toEqual(expect.arrayContaining(["input.prompt", "input.width", "input.steps"]));
+    const list = (await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: unknown[] };
+    expect(list.jobs).toHaveLength(0);
+  });
+
+  it.each([
+    ["an unknown type", { type: "upscale", input: {} }, "type"],
+    ["an unknown field", { type: "text-to-image", input: { prompt: "x", colour: "red" } }, "input"],
+    ["too many images", { type: "text-to-image", input: { prompt: "x", num_images: 9 } }, "input.num_images"],
+  ])("rejects %s", async (_, body, path) => {
+    const key = await createApiKey("jobs_invalid_more");
+    const response = await postJson("/api/jobs", body, bearer(key));
+    expect(response.status).toBe(400);
+    const { error } = (await response.json()) as { error: { details: { path: string }[] } };
+    expect(error.details.map((issue) => issue.path)).toContain(path);
+  });
+
+  it("answers malformed JSON with 400, a non-JSON body with 415 and an oversized body with 413", async () => {
+    const key = await createApiKey("jobs_bodies");
+    const malformed = await api("/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: "{\"type\":" });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+    const text = await api("/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "text/plain" }, body: "hello" });
+    expect(text.status).toBe(415);
+    const huge = await postJson("/api/jobs", { type: "text-to-image", input: { prompt: "x".repeat(70_000) } }, bearer(key));
+    expect(huge.status).toBe(413);
+    const list = (await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: unknown[] };
+    expect(list.jobs).toHaveLength(0);
+  });
+
+  it("refuses requests without a valid API key", async () => {
+    expect((await postJson("/api/jobs", textToImage())).status).toBe(401);
+    expect((await postJson("/api/jobs", textToImage(), bearer("easel_sk_forged"))).status).toBe(401);
+    const body = (await (await api("/api/jobs", { headers: bearer("nope") })).json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("unauthorized");
+  });
+
+  it("replays an Idempotency-Key with the same job and refuses it for a different request", async () => {
+    const key = await createApiKey("jobs_idempotent");
+    const first = await createJob(key, textToImage("same"), { "idempotency-key": "order-1" });
+    const again = await postJson("/api/jobs", textToImage("same"), { ...bearer(key), "idempotency-key": "order-1" });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as { id: string }).id).toBe(first.id);
+    const other = await postJson("/api/jobs", textToImage("different"), { ...bearer(key), "idempotency-key": "order-1" });
+    expect(other.status).toBe(409);
+    const otherOwner = await createJob(await createApiKey("jobs_idempotent_2"), textToImage("same"), { "idempotency-key": "order-1" });
+    expect(otherOwner.id).not.toBe(first.id);
+  });
+
+  it("leaves the job failed with the reason when RunPod answers an error or does not answer", async () => {
+    const key = await createApiKey("jobs_dispatch_fail");
+    const failed = await createJob(key, textToImage("[runpod:500]"));
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/dispatch failed: RunPod answered 500/);
+    const hung = await createJob(key, textToImage("[runpod:hang]"));
+    expect(hung.status).toBe("failed");
+    expect(hung.error).toMatch(/dispatch failed: .*timed out/);
+  });
+
+  it("requires the style and content images to be the caller's own uploads", async () => {
+    const key = await createApiKey("jobs_style");
+    const input = { prompt: "", style_image: "uploads/jobs_style/missing.png", content_image: "uploads/someone_else/a.png" };
+    const response = await postJson("/api/jobs", { type: "style-transfer", input }, bearer(key));
+    expect(response.status).toBe(422);
+    const outside = await postJson(
+      "/api/jobs",
+      { type: "style-transfer", input: { ...input, style_image: "uploads/someone_else/a.png" } },
+      bearer(key),
+    );
+    expect(((await outside.json()) as { error: { message: string } }).error.message).toMatch(/not one of your uploads/);
+  });
+});
+
+describe("GET /api/jobs/:id and GET /api/jobs", () => {
+  it("hides another owner's job behind 404", async () => {
+    const job = await createJob(await createApiKey("owner_a"), textToImage());
+    const intruder = await createApiKey("owner_b");
+    expect((await api(`/api/jobs/${job.id}`, { headers: bearer(intruder) })).status).toBe(404);
+    expect((await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(intruder) })).status).toBe(404);
+  });
+
+  it("lists newest first with a cursor, filtered by status and type", async () => {
+    const key = await createApiKey("jobs_list");
+    const created = [];
+    for (let index = 0; index < 5; index++) created.push(await createJob(key, textToImage(index === 2 ? "[runpod:500]" : `job ${index}`, 1)));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `?limit=2&cursor=${encodeURIComponent(cursor)}` : "?limit=2";
+      const page = (await (await api(`/api/jobs${query}`, { headers: bearer(key) })).json()) as { jobs: { id: string }[]; nextCursor: string | null };
+      expect(page.jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...page.jobs.map((job) => job.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(created.map((job) => job.id).reverse());
+
+    const failed = (await (await api("/api/jobs?status=failed", { headers: bearer(key) })).json()) as { jobs: { id: string }[] };
+    expect(failed.jobs.map((job) => job.id)).toEqual([created[2]!.id]);
+    const styles = (await (await api("/api/jobs?type=style-transfer", { headers: bearer(key) })).json()) as { jobs: unknown[] };
+    expect(styles.jobs).toHaveLength(0);
+    expect((await api("/api/jobs?status=done", { headers: bearer(key) })).status).toBe(400);
+    expect((await api("/api/jobs?cursor=garbage", { headers: bearer(key) })).status).toBe(400);
+  });
+});
+
+describe("POST /api/jobs/:id/cancel", () => {
+  it("cancels at RunPod and ends the job canceled; a second cancel is a conflict", async () => {
+    const key = await createApiKey("jobs_cancel");
+    const job = await createJob(key, textToImage());
+    const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { status: string }).status).toBe("canceled");
+    expect((await dispatchedRun(job.id)).canceled).toBe(true);
+    expect((await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) })).status).toBe(409);
+  });
+});

@@ -1,0 +1,259 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, inject, it } from "vitest";
+import {
+  StoreRejectedError,
+  StoreUnavailableError,
+  createObjectStore,
+  type ObjectStoreOptions,
+  type StoreFetch,
+} from "../../workers/services/storage.js";
+
+// Against the real s3rver that test/global-setup.ts runs (path style, SigV4 checked).
+function storeEnv(overrides: Partial<Env> = {}): Env {
+  return { ...env, S3_ENDPOINT: `http://127.0.0.1:${inject("s3Port")}`, S3_BUCKET: inject("s3Bucket"), ...overrides };
+}
+
+function store(options: ObjectStoreOptions = {}, overrides: Partial<Env> = {}) {
+  return createObjectStore(storeEnv(overrides), options);
+}
+
+function freshKey(name = "0.png") {
+  return `tests/storage/${crypto.randomUUID()}/${name}`;
+}
+
+function randomBytes(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536));
+  return bytes;
+}
+
+/** A fetch that records "METHOD ?query" for every request it passes on. */
+function recordingFetch(calls: string[], next: StoreFetch = (request) => fetch(request)): StoreFetch {
+  return (request) => {
+    const url = new URL(request.url);
+    const query = [...url.searchParams.keys()].filter((name) => !name.startsWith("X-Amz-")).join("&");
+    calls.push(`${request.method}${query ? ` ?${query}` : ""}`);
+    return next(request);
+  };
+}
+
+async function bytesOf(response: Response) {
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+describe("presigned PUT", () => {
+  it("accepts a plain fetch that sends the signed content type", async () => {
+    const key = freshKey();
+    const body = randomBytes(1000);
+    const upload = await store().presignPut(key, { contentType: "image/png", expiresInSeconds: 60 });
+    expect(upload.headers).toEqual({ "content-type": "image/png" });
+
+    const response = await fetch(upload.url, { method: "PUT", headers: upload.headers, body });
+    expect(response.status).toBe(200);
+    expect(await store().head(key)).toMatchObject({ size: 1000, contentType: "image/png" });
+  });
+
+  it("rejects a PUT with another content type, and stores nothing", async () => {
+    const key = freshKey();
+    const upload = await store().presignPut(key, { contentType: "image/png", expiresInSeconds: 60 });
+    const response = await fetch(upload.url, { method: "PUT", headers: { "content-type": "text/html" }, body: "<script>" });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("SignatureDoesNotMatch");
+    expect(await store().head(key)).toBeNull();
+  });
+
+  it("rejects a tampered signature", async () => {
+    const key = freshKey();
+    const upload = new URL((await store().presignPut(key, { contentType: "image/png", expiresInSeconds: 60 })).url);
+    const signature = upload.searchParams.get("X-Amz-Signature")!;
+    upload.searchParams.set("X-Amz-Signature", `${signature.slice(0, -1)}${signature.endsWith("0") ? "1" : "0"}`);
+    const response = await fetch(upload, { method: "PUT", headers: { "content-type": "image/png" }, body: "x" });
+    expect(response.status).toBe(403);
+    expect(await store().head(key)).toBeNull();
+  });
+
+  it("rejects a URL once it has expired", async () => {
+    const key = freshKey();
+    const twoMinutesAgo = () => Date.now() - 120_000;
+    const upload = await store({ now: twoMinutesAgo }).presignPut(key, { contentType: "image/png", expiresInSeconds: 60 });
+    expect(Date.parse(upload.expiresAt)).toBeLessThan(Date.now());
+    const response = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: "x" });
+    expect(response.status).toBe(403);
+    expect(await response.text()).toContain("Request has expired");
+  });
+
+  it("signs the expiry that was asked for, 15 minutes by default, a week at most", async () => {
+    const signedAt = Date.UTC(2030, 0, 2, 3, 4, 5, 678);
+    const presigner = store({ now: () => signedAt });
+    const upload = await presigner.presignPut("a.png", { contentType: "image/png", expiresInSeconds: 600 });
+    const url = new URL(upload.url);
+    expect(url.searchParams.get("X-Amz-Expires")).toBe("600");
+    expect(url.searchParams.get("X-Amz-Date")).toBe("20300102T030405Z");
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-type;host");
+    expect(upload.expiresAt).toBe("2030-01-02T03:14:05.000Z");
+
+    const byDefault = new URL((await presigner.presignPut("a.png", { contentType: "image/png" })).url);
+    expect(byDefault.searchParams.get("X-Amz-Expires")).toBe("900");
+    await expect(presigner.presignGet("a.png", { expiresInSeconds: 8 * 24 * 3600 })).rejects.toThrow(RangeError);
+    await expect(presigner.presignGet("a.png", { expiresInSeconds: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("reading objects", () => {
+  it("presignGet returns the bytes to a plain fetch", async () => {
+    const key = freshKey();
+    const body = randomBytes(2048);
+    await store().put(key, body, "image/png");
+    const url = await store().presignGet(key, { expiresInSeconds: 60 });
+    expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("60");
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await bytesOf(response)).toEqual(body);
+  });
+
+  it("HEAD gives size, type and etag; a missing key is null", async () => {
+    const key = freshKey("1.webp");
+    await store().put(key, randomBytes(4321), "image/webp");
+    const head = await store().head(key);
+    expect(head).toEqual({ size: 4321, contentType: "image/webp", etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(await store().head(freshKey())).toBeNull();
+  });
+
+  it("HEAD refused for bad credentials is an error, not a missing object", async () => {
+    const badCredentials = store({}, { S3_ACCESS_KEY_ID: "NOBODY", S3_SECRET_ACCESS_KEY: "wrong" });
+    const error = await badCredentials.head(freshKey()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreRejectedError);
+    expect(error).toMatchObject({ status: 403 });
+  });
+
+  it("get streams the object, honours Range, and passes a 404 through", async () => {
+    const key = freshKey();
+    const body = randomBytes(5000);
+    await store().put(key, body, "image/png");
+    const whole = await store().get(key);
+    expect(whole.status).toBe(200);
+    expect(await bytesOf(whole)).toEqual(body);
+    const range = await store().get(key, { headers: { range: "bytes=10-19" } });
+    expect(range.status).toBe(206);
+    expect(await bytesOf(range)).toEqual(body.subarray(10, 20));
+    const missing = await store().get(freshKey());
+    expect(missing.status).toBe(404);
+  });
+
+  it("encodes every key segment, so unusual characters reach the same object", async () => {
+    const key = freshKey("with space+plus (1)!.png");
+    const body = randomBytes(300);
+    await store().put(key, body, "image/png");
+    expect(await bytesOf(await store().get(key))).toEqual(body);
+    expect(await bytesOf(await fetch(await store().presignGet(key)))).toEqual(body);
+  });
+});
+
+describe("a store that fails", () => {
+  it("that is down fails fast into StoreUnavailableError, after one retry", async () => {
+    const calls: string[] = [];
+    const down = store({ fetch: recordingFetch(calls) }, { S3_ENDPOINT: "http://127.0.0.1:1" });
+    const started = Date.now();
+    await expect(down.head(freshKey())).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(calls).toEqual(["HEAD", "HEAD"]);
+  });
+
+  it("that never answers times out into StoreUnavailableError, without a retry", async () => {
+    let attempts = 0;
+    const silent: StoreFetch = (request) => {
+      attempts++;
+      return new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(new Error("aborted"))));
+    };
+    const error = await store({ fetch: silent, timeoutMs: 50 }).head(freshKey()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(String(error)).toContain("timed out");
+    expect(attempts).toBe(1);
+  });
+
+  it("that answers 503 once is retried and then succeeds", async () => {
+    const key = freshKey();
+    await store().put(key, randomBytes(10), "image/png");
+    let failuresLeft = 1;
+    const flaky: StoreFetch = (request) =>
+      failuresLeft-- > 0 ? Promise.resolve(new Response("<Error><Code>SlowDown</Code></Error>", { status: 503 })) : fetch(request);
+    expect(await store({ fetch: flaky }).head(key)).toMatchObject({ size: 10 });
+  });
+
+  it("that keeps answering 500 ends in StoreUnavailableError, which renders as 503", async () => {
+    const broken: StoreFetch = () => Promise.resolve(new Response("", { status: 500 }));
+    const error = await store({ fetch: broken }).put(freshKey(), randomBytes(10), "image/png").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableError);
+    expect(error).toMatchObject({ status: 503, code: "unavailable" });
+  });
+});
+
+describe("upload", () => {
+  const small = { multipartThresholdBytes: 64 * 1024, partBytes: 64 * 1024 };
+
+  it("sends a small object in one PUT", async () => {
+    const calls: string[] = [];
+    const key = freshKey();
+    const body = randomBytes(64 * 1024);
+    await store({ ...small, fetch: recordingFetch(calls) }).upload(key, body, "image/png");
+    expect(calls).toEqual(["PUT"]);
+    expect(await bytesOf(await store().get(key))).toEqual(body);
+  });
+
+  it("sends a large object in parts, which reassemble to the same bytes", async () => {
+    const calls: string[] = [];
+    const key = freshKey();
+    const body = randomBytes(200 * 1024 + 7);
+    await store({ ...small, fetch: recordingFetch(calls) }).upload(key, body.buffer as ArrayBuffer, "image/png");
+    expect(calls[0]).toBe("POST ?uploads");
+    expect(calls.filter((call) => call === "PUT ?partNumber&uploadId")).toHaveLength(4);
+    expect(calls.at(-1)).toBe("POST ?uploadId");
+    expect(calls).toHaveLength(6);
+    expect(await store().head(key)).toMatchObject({ size: body.byteLength, contentType: "image/png" });
+    expect(await bytesOf(await store().get(key))).toEqual(body);
+  });
+
+  it("aborts the multipart upload when a part is refused", async () => {
+    const calls: string[] = [];
+    const refusePart3: StoreFetch = (request) =>
+      new URL(request.url).searchParams.get("partNumber") === "3" ? Promise.resolve(new Response("", { status: 403 })) : fetch(request);
+    const key = freshKey();
+    const upload = store({ ...small, fetch: recordingFetch(calls, refusePart3) }).upload(key, randomBytes(200 * 1024), "image/png");
+    await expect(upload).rejects.toBeInstanceOf(StoreRejectedError);
+    expect(calls.at(-1)).toBe("DELETE ?uploadId");
+    expect(calls).not.toContain("POST ?uploadId");
+    expect(await store().head(key)).toBeNull();
+  });
+});
+
+describe("addressing and capabilities", () => {
+  it("builds virtual-hosted URLs as bucket.host when path style is off", async () => {
+    const aws = { S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com", S3_FORCE_PATH_STYLE: "false", S3_BUCKET: "easel-prod" };
+    const url = new URL(await store({}, aws).presignGet("jobs/own_a/job_1/0 (1).png"));
+    expect(url.origin).toBe("https://easel-prod.s3.eu-west-1.amazonaws.com");
+    expect(url.pathname).toBe("/jobs/own_a/job_1/0%20%281%29.png");
+
+    const requested: string[] = [];
+    const capture: StoreFetch = (request) => (requested.push(request.url), Promise.resolve(new Response(null, { status: 404 })));
+    expect(await store({ fetch: capture }, aws).head("uploads/own_a/x.png")).toBeNull();
+    expect(requested).toEqual(["https://easel-prod.s3.eu-west-1.amazonaws.com/uploads/own_a/x.png"]);
+  });
+
+  it("builds path-style URLs under an endpoint's own path", async () => {
+    const url = new URL(await store({}, { S3_ENDPOINT: "https://volume.example/s3/", S3_BUCKET: "vol1" }).presignGet("a/b.png"));
+    expect(`${url.origin}${url.pathname}`).toBe("https://volume.example/s3/vol1/a/b.png");
+  });
+
+  it("reads capabilities from S3_MODE: a network volume cannot presign but still reads signed", async () => {
+    expect(store().capabilities).toEqual({ canPresign: true });
+    const volume = store({}, { S3_MODE: "network-volume" });
+    expect(volume.capabilities).toEqual({ canPresign: false });
+    await expect(volume.presignPut("a.png", { contentType: "image/png" })).rejects.toThrow(/cannot presign/);
+    await expect(volume.presignGet("a.png")).rejects.toThrow(/cannot presign/);
+
+    const key = freshKey();
+    await volume.upload(key, randomBytes(77), "image/png");
+    expect(await volume.head(key)).toMatchObject({ size: 77 });
+    expect(() => store({}, { S3_MODE: "presign" })).toThrow(/S3_MODE/);
+  });
+});

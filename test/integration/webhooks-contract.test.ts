@@ -1,0 +1,154 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { deriveJobWebhookSecret } from "../../workers/services/webhook-signing.js";
+import { api, createApiKey, createJob, getJob, storageReport, textToImage } from "../helpers/api.js";
+import { SimulatedHandler } from "../helpers/handler.js";
+import { dispatchedRun } from "../helpers/runpod.js";
+
+async function startJob(owner: string, images = 2) {
+  const key = await createApiKey(owner);
+  const job = await createJob(key, textToImage(`prompt for ${owner}`, images));
+  const handler = new SimulatedHandler((await dispatchedRun(job.id)).body.input);
+  return { key, job, handler };
+}
+
+const imageRows = async (jobId: string) =>
+  (await env.DB.prepare("SELECT * FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all<Record<string, unknown>>()).results;
+
+describe("the handler's webhooks, contract shape", () => {
+  it("records each image as it is announced and completes with metadata-only rows", async () => {
+    const { key, job, handler } = await startJob("hook_main");
+    expect((await handler.send({ type: "progress", job_id: job.id, progress: 30 })).status).toBe(200);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "running", progress: 30 });
+
+    const first = await handler.upload(0);
+    expect((await handler.send({ type: "image", job_id: job.id, total_images: 2, image: first })).status).toBe(200);
+    const midway = await getJob(key, job.id);
+    expect(midway.images.map((image) => image.index)).toEqual([0]);
+    expect(await (await fetch(midway.images[0]!.url)).arrayBuffer()).toHaveProperty("byteLength", first.size);
+
+    const second = await handler.upload(1);
+    await handler.send({ type: "image", job_id: job.id, image: second });
+    const done = await handler.send({ type: "completed", job_id: job.id, images: [first, second] });
+    expect(await done.json()).toMatchObject({ result: "applied", status: "completed" });
+
+    const finished = await getJob(key, job.id);
+    expect(finished).toMatchObject({ status: "completed", progress: 100, error: null });
+    expect(finished.images.map(({ index, key: objectKey, size, width, height }) => ({ index, objectKey, size, width, height }))).toEqual([
+      { index: 0, objectKey: first.key, size: first.size, width: 64, height: 48 },
+      { index: 1, objectKey: second.key, size: second.size, width: 64, height: 48 },
+    ]);
+    const rows = await imageRows(job.id);
+    expect(rows.map((row) => row.sha256)).toEqual([first.sha256, second.sha256]);
+    for (const row of rows) {
+      for (const value of Object.values(row)) expect(String(value).length).toBeLessThan(200);
+    }
+    const report = await storageReport();
+    expect(report.overall.bytesInD1).toBe(0);
+    expect(report.overall.rate).toBe(100);
+  });
+
+  it("completes whatever the order: completion first, then the images", async () => {
+    const { key, job, handler } = await startJob("hook_order");
+    const first = await handler.upload(0);
+    const second = await handler.upload(1);
+    const completion = await handler.send({ type: "completed", job_id: job.id, images: [first, second] });
+    expect(await completion.json()).toMatchObject({ result: "applied", status: "running" });
+    await handler.send({ type: "image", job_id: job.id, image: second });
+    expect((await getJob(key, job.id)).status).toBe("running");
+    await handler.send({ type: "image", job_id: job.id, image: first });
+    expect((await getJob(key, job.id)).status).toBe("completed");
+  });
+
+  it("applies a redelivered webhook-id once and ignores duplicate and concurrent announcements", async () => {
+    const { key, job, handler } = await startJob("hook_dupes", 1);
+    const image = await handler.upload(0);
+    const body = { type: "image", job_id: job.id, image };
+    const first = await handler.send(body, { webhookId: "msg_same" });
+    const replay = await handler.send(body, { webhookId: "msg_same" });
+    expect(await first.json()).toMatchObject({ result: "applied" });
+    expect(await replay.json()).toMatchObject({ result: "duplicate" });
+    const concurrent = await Promise.all([1, 2, 3, 4].map((n) => handler.send(body, { webhookId: `msg_concurrent_${n}` })));
+    expect(concurrent.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+    await Promise.all([1, 2].map((n) => handler.send({ type: "completed", job_id: job.id, images: [image] }, { webhookId: `msg_done_${n}` })));
+    expect((await imageRows(job.id)).length).toBe(1);
+    expect((await getJob(key, job.id)).status).toBe("completed");
+  });
+
+  it("refuses forged, tampered, stale and unauthenticated deliveries and changes nothing", async () => {
+    const { key, job, handler } = await startJob("hook_forged", 1);
+    const image = await handler.upload(0);
+    const body = { type: "image", job_id: job.id, image };
+    const otherSecret = await deriveJobWebhookSecret(env.WEBHOOK_SIGNING_KEY, "job_someone_else");
+    const attempts = [
+      await handler.send(body, { secret: otherSecret }),
+      await handler.send(body, { timestamp: new Date(Date.now() - 6 * 60_000) }),
+      await handler.send(body, { timestamp: new Date(Date.now() + 6 * 60_000) }),
+      await api(handler.callbackPathWithoutToken, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      await api(`${handler.callbackPathWithoutToken}?token=forged`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    ];
+    const signed = await handler.send(body, { webhookId: "msg_tamper" });
+    expect(signed.status).toBe(200);
+    expect(attempts.map((response) => response.status)).toEqual([401, 401, 401, 401, 401]);
+    const { job: other, handler: otherHandler } = await startJob("hook_forged_other", 1);
+    const crossJob = await otherHandler.send({ type: "progress", job_id: job.id, progress: 50 }, { path: new URL(handler.input.callback.url).pathname });
+    expect(crossJob.status).toBe(401);
+    expect((await getJob(key, job.id)).progress).not.toBe(50);
+    expect(other.id).not.toBe(job.id);
+  });
+
+  it("accepts the per-job URL token from handlers that cannot sign", async () => {
+    const { key, job, handler } = await startJob("hook_token", 1);
+    const image = await handler.upload(0);
+    expect((await handler.sendUnsigned({ type: "image", job_id: job.id, image })).status).toBe(200);
+    expect((await handler.sendUnsigned({ type: "completed", job_id: job.id, images: [image] })).status).toBe(200);
+    expect((await getJob(key, job.id)).status).toBe("completed");
+  });
+
+  it.each([
+    ["an object missing from the bucket", (image: Record<string, unknown>) => ({ ...image, key: String(image.key).replace("0.png", "1.png") }), 422],
+    ["a size that differs from the object", (image: Record<string, unknown>) => ({ ...image, size: Number(image.size) + 1 }), 422],
+    ["an index beyond the job's images", (image: Record<string, unknown>) => ({ ...image, index: 5 }), 422],
+    ["a body that matches no shape", (image: Record<string, unknown>) => ({ ...image, sha256: "nope" }), 400],
+  ])("rejects %s and changes nothing", async (_, mutate, status) => {
+    const { key, job, handler } = await startJob(`hook_bad_${status}_${Math.random().toString(36).slice(2, 8)}`, 2);
+    const image = await handler.upload(0);
+    const response = await handler.send({ type: "image", job_id: job.id, image: mutate(image) });
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBeTruthy();
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
+    expect(await imageRows(job.id)).toEqual([]);
+  });
+
+  it("rejects a key outside the job's prefix even when the object exists", async () => {
+    const { key, job, handler } = await startJob("hook_prefix", 1);
+    const { handler: neighbour } = await startJob("hook_prefix_neighbour", 1);
+    const foreign = await neighbour.upload(0);
+    const response = await handler.send({ type: "image", job_id: job.id, image: foreign });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/outside the job's prefix/);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
+  });
+
+  it("answers malformed JSON with 400, a job_id that is not the URL's with 400, and an unknown job with 404", async () => {
+    const { job, handler } = await startJob("hook_misc", 1);
+    const malformed = await api(handler.callbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
+    expect(malformed.status).toBe(400);
+    expect((await handler.sendUnsigned({ type: "progress", job_id: "job_other", progress: 5 })).status).toBe(400);
+    const ghost = new SimulatedHandler({
+      ...handler.input,
+      job_id: "job_ghost",
+      callback: { url: "https://easel.test/api/webhooks/generation/job_ghost", secret: await deriveJobWebhookSecret(env.WEBHOOK_SIGNING_KEY, "job_ghost") },
+    });
+    expect((await ghost.send({ type: "progress", job_id: "job_ghost", progress: 5 })).status).toBe(404);
+    expect(job.id).toBeTruthy();
+  });
+
+  it("ends the job failed with the handler's reason and ignores what comes after", async () => {
+    const { key, job, handler } = await startJob("hook_failed", 1);
+    await handler.send({ type: "failed", job_id: job.id, error: "ComfyUI rejected the workflow" });
+    expect(await getJob(key, job.id)).toMatchObject({ status: "failed", error: "ComfyUI rejected the workflow" });
+    const late = await handler.send({ type: "progress", job_id: job.id, progress: 80 });
+    expect(await late.json()).toMatchObject({ result: "ignored", status: "failed" });
+  });
+});

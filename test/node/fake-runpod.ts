@@ -1,0 +1,61 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * RunPod's serverless API as the Worker sees it (`/v2/{endpoint}/run|status|cancel`), on loopback,
+ * for the workerd tests. A prompt containing `[runpod:500]` or `[runpod:hang]` makes `/run` fail;
+ * `/_test/*` lets a test read what was dispatched and set what `/status` answers.
+ */
+type Recorded = { endpoint: string; runpodId: string; body: { input?: { job_id?: string }; webhook?: string } };
+
+export async function startFakeRunpod(port = 0): Promise<{ port: number; close: () => Promise<void> }> {
+  const runs = new Map<string, Recorded>();
+  const statuses = new Map<string, unknown>();
+  const canceled = new Set<string>();
+  let counter = 0;
+
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const body = req.method === "POST" ? await readBody(req) : "";
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+    };
+    const [, v2, endpoint, action, id] = url.pathname.split("/");
+
+    if (url.pathname.startsWith("/_test/runs/")) {
+      const run = runs.get(decodeURIComponent(url.pathname.slice("/_test/runs/".length)));
+      return run ? send(200, { ...run, canceled: canceled.has(run.runpodId) }) : send(404, { error: "no run for that job" });
+    }
+    if (url.pathname.startsWith("/_test/status/") && req.method === "POST") {
+      statuses.set(url.pathname.slice("/_test/status/".length), JSON.parse(body));
+      return send(200, { ok: true });
+    }
+    if (v2 !== "v2" || !endpoint) return send(404, { error: "not found" });
+    if (req.headers.authorization !== "Bearer test-runpod-key") return send(401, { error: "bad api key" });
+    if (action === "run" && req.method === "POST") {
+      if (body.includes("[runpod:500]")) return send(500, { error: "internal error" });
+      if (body.includes("[runpod:hang]")) return; // never answers: the Worker's timeout must end it
+      const parsed = JSON.parse(body) as Recorded["body"];
+      const runpodId = `rp-${++counter}`;
+      runs.set(parsed.input?.job_id ?? runpodId, { endpoint, runpodId, body: parsed });
+      return send(200, { id: runpodId, status: "IN_QUEUE" });
+    }
+    if (action === "status" && id) return send(200, statuses.get(id) ?? { id, status: "IN_PROGRESS" });
+    if (action === "cancel" && id && req.method === "POST") {
+      canceled.add(id);
+      return send(200, { id, status: "CANCELLED" });
+    }
+    send(404, { error: "not found" });
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

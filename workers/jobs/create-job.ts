@@ -1,0 +1,86 @@
+import { and, eq } from "drizzle-orm";
+import type { CreateJobRequest } from "../../schema/contract/index.js";
+import { jobs, type JobRow } from "../../schema/d1.js";
+import { database } from "../db.js";
+import { settings } from "../env.js";
+import { ApiError } from "../errors.js";
+import { newId, sha256Hex } from "../services/hashing.js";
+import { isKeyUnder, jobPrefix } from "../services/object-keys.js";
+import { RunpodError, runJob } from "../services/runpod.js";
+import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
+import { assemblerFor } from "./assembler-stub.js";
+import { buildHandlerInput, callbackUrls } from "./handler-input.js";
+
+export type CreatedJob = { job: JobRow; replayed: boolean };
+
+/** Records the job, opens its JobAssembler and dispatches it to RunPod. */
+export async function createJob(env: Env, owner: string, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+  const db = database(env);
+  const requestHash = await sha256Hex(JSON.stringify(request));
+  if (idempotencyKey) {
+    const existing = await findByIdempotencyKey(env, owner, idempotencyKey);
+    if (existing) return replay(existing, requestHash);
+  }
+  const store = createObjectStore(env);
+  if (request.type === "style-transfer") {
+    await requireUpload(store, owner, request.input.style_image, "input.style_image");
+    await requireUpload(store, owner, request.input.content_image, "input.content_image");
+  }
+
+  const now = Date.now();
+  const id = newId("job");
+  const params = { ...request.input, seed: request.input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! };
+  const row = {
+    id, owner, type: request.type, status: "queued" as const, progress: 0, params,
+    expectedImages: request.input.num_images, idempotencyKey: idempotencyKey ?? null, requestHash,
+    createdAt: now, updatedAt: now, deadlineAt: now + settings(env).jobTimeoutMs,
+  };
+  const inserted = await db.insert(jobs).values(row).onConflictDoNothing().returning();
+  if (!inserted[0]) {
+    const raced = idempotencyKey ? await findByIdempotencyKey(env, owner, idempotencyKey) : undefined;
+    if (raced) return replay(raced, requestHash);
+    throw new ApiError("conflict", "the job could not be recorded");
+  }
+  const job = inserted[0];
+  const assembler = assemblerFor(env, id);
+  await assembler.open({ id, owner, type: job.type, prefix: jobPrefix(owner, id), expected: job.expectedImages, deadlineAt: job.deadlineAt });
+  await dispatch(env, store, job);
+  const [current] = await db.select().from(jobs).where(eq(jobs.id, id));
+  return { job: current ?? job, replayed: false };
+}
+
+async function dispatch(env: Env, store: ObjectStore, job: JobRow) {
+  const assembler = assemblerFor(env, job.id);
+  try {
+    const input = await buildHandlerInput(env, store, job);
+    const { runpod } = await callbackUrls(env, job.id);
+    const runpodJobId = await runJob(env, job.type, input, runpod, settings(env).jobTimeoutMs);
+    await assembler.dispatched(runpodJobId);
+  } catch (error) {
+    if (!(error instanceof RunpodError || error instanceof StoreUnavailableError)) throw error;
+    await assembler.end("failed", `dispatch failed: ${error.message}`);
+  }
+}
+
+async function findByIdempotencyKey(env: Env, owner: string, key: string) {
+  const [row] = await database(env).select().from(jobs).where(and(eq(jobs.owner, owner), eq(jobs.idempotencyKey, key)));
+  return row;
+}
+
+function replay(existing: JobRow, requestHash: string): CreatedJob {
+  if (existing.requestHash !== requestHash) {
+    throw new ApiError("conflict", "Idempotency-Key was already used with a different request");
+  }
+  return { job: existing, replayed: true };
+}
+
+async function requireUpload(store: ObjectStore, owner: string, key: string, path: string) {
+  if (!isKeyUnder(key, `uploads/${owner}/`)) {
+    throw new ApiError("unprocessable", `${path} is not one of your uploads`, [{ path, message: "key outside your uploads" }]);
+  }
+  const head = await store.head(key).catch((error: unknown): never => {
+    if (error instanceof StoreUnavailableError) throw new ApiError("unavailable", "the object store is unavailable; try again");
+    throw error;
+  });
+  if (!head) throw new ApiError("unprocessable", `${path} was not uploaded`, [{ path, message: "no object at this key" }]);
+}

@@ -1,0 +1,65 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { SaveImageRequest, SaveImageResult } from "../../schema/contract/index.js";
+import { images, jobs } from "../../schema/d1.js";
+import { database } from "../db.js";
+import type { AppEnv } from "../env.js";
+import { notFound } from "../errors.js";
+import { saveImage } from "../jobs/save-image.js";
+import { requireApiKey } from "../middleware/auth.js";
+import { validationHook } from "../middleware/validation.js";
+import { createObjectStore } from "../services/storage.js";
+import { IdParam, errors, json } from "./openapi-common.js";
+
+const DISPLAY_URL_SECONDS = 300;
+const imageRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+imageRoutes.use("*", requireApiKey);
+
+const save = createRoute({
+  method: "post",
+  path: "/save",
+  security: [{ apiKey: [] }],
+  summary: "Save one delivered image (the seed's route): S3 key first, bytes only as a fallback that goes to the bucket",
+  request: { body: { required: true, content: { "application/json": { schema: SaveImageRequest } } } },
+  responses: {
+    200: json(SaveImageResult, "recorded (or already recorded)"),
+    202: json(SaveImageResult, "kept: the bucket or D1 failed for now; retried"),
+    ...errors(400, 401, 404, 409, 413, 415, 422),
+  },
+});
+
+imageRoutes.openapi(save, async (c) => {
+  const request = c.req.valid("json");
+  const { outcome, storedAs } = await saveImage(c.env, c.get("owner"), request);
+  const body = { jobId: request.jobId, index: request.index, storedAs, result: outcome.result };
+  return outcome.result === "kept" ? c.json(body, 202) : c.json(body, 200);
+});
+
+const show = createRoute({
+  method: "get",
+  path: "/{id}",
+  security: [{ apiKey: [] }],
+  summary: "The image: a redirect to a short-lived presigned GET, or the bytes when the store cannot presign",
+  request: { params: IdParam },
+  responses: { 302: { description: "redirect to a presigned GET" }, 200: { description: "the image bytes" }, ...errors(401, 404, 503) },
+});
+
+imageRoutes.openapi(show, async (c) => {
+  const [image] = await database(c.env)
+    .select({ key: images.key, contentType: images.contentType })
+    .from(images)
+    .innerJoin(jobs, eq(jobs.id, images.jobId))
+    .where(and(eq(images.id, c.req.valid("param").id), eq(jobs.owner, c.get("owner"))));
+  if (!image) throw notFound("image");
+  const store = createObjectStore(c.env);
+  if (store.capabilities.canPresign) {
+    return c.redirect(await store.presignGet(image.key, { expiresInSeconds: DISPLAY_URL_SECONDS }), 302);
+  }
+  const object = await store.get(image.key);
+  if (object.status === 404) throw notFound("image object");
+  return new Response(object.body, {
+    headers: { "content-type": image.contentType, "cache-control": "private, max-age=3600, immutable" },
+  });
+});
+
+export default imageRoutes;

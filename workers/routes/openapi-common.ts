@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+export const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, json(ErrorBody, "error")])) as Record<number, ReturnType<typeof json<typeof ErrorBody>>>;
+
+export const IdParam = z.object({ id: z.string().min(1).max(64) });
+export const JobIdParam = z.object({ jobId: z.string().min(1).max(64) });

@@ -1,0 +1,85 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { RunpodWebhook, normaliseWebhook } from "../../schema/contract/index.js";
+import type { DeliveryOutcome } from "../assembler/outcome.js";
+import type { AppEnv } from "../env.js";
+import { settings } from "../env.js";
+import { ApiError } from "../errors.js";
+import { assemblerFor } from "../jobs/assembler-stub.js";
+import { limitBody } from "../middleware/body.js";
+import { fieldIssues, validationHook } from "../middleware/validation.js";
+import { verifyWebhook } from "../services/webhook-signing.js";
+import { JobIdParam, errors, json } from "./openapi-common.js";
+
+const webhooks = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+// Legacy handlers send whole images as base64: a third larger than the image, plus the envelope.
+webhooks.use("*", async (c, next) => limitBody(Math.ceil((settings(c.env).maxImageBytes * 4) / 3) + 64 * 1024)(c, next));
+
+const Acknowledgement = z.object({ result: z.enum(["applied", "duplicate", "ignored", "kept"]), status: z.string(), detail: z.string().optional() });
+const TokenQuery = z.object({ token: z.string().max(200).optional() });
+
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new ApiError("bad_request", "body is not valid JSON");
+  }
+}
+
+function acknowledge(outcome: DeliveryOutcome) {
+  if (outcome.result === "rejected") throw new ApiError(outcome.code, outcome.message, outcome.details);
+  return { body: outcome, status: outcome.result === "kept" ? (202 as const) : (200 as const) };
+}
+
+const generation = createRoute({
+  method: "post",
+  path: "/generation/{jobId}",
+  summary: "The handler's webhook: progress, image, image chunk, completed, failed; current and legacy shapes",
+  request: { params: JobIdParam, query: TokenQuery },
+  responses: {
+    200: json(Acknowledgement, "applied, or already applied"),
+    202: json(Acknowledgement, "kept: the bucket or D1 failed for now; retried by the job's alarm"),
+    ...errors(400, 401, 404, 409, 413, 422),
+  },
+});
+
+webhooks.openapi(generation, async (c) => {
+  const { jobId } = c.req.valid("param");
+  const body = await c.req.text();
+  const { webhookId } = await verifyWebhook({
+    signingKey: c.env.WEBHOOK_SIGNING_KEY, jobId, headers: c.req.raw.headers, body, token: c.req.valid("query").token ?? null,
+  });
+  const normalised = normaliseWebhook(parseJson(body));
+  if (!normalised.ok) throw new ApiError("validation_failed", "webhook body matches no known shape", normalised.issues);
+  if (normalised.jobId && normalised.jobId !== jobId) {
+    throw new ApiError("validation_failed", "job_id does not match the URL", [{ path: "job_id", message: `expected ${jobId}` }]);
+  }
+  const outcome = await assemblerFor(c.env, jobId).deliver({ webhookId, events: normalised.events, source: "handler" });
+  const { body: ack, status } = acknowledge(outcome);
+  return c.json(ack, status);
+});
+
+const runpod = createRoute({
+  method: "post",
+  path: "/runpod/{jobId}",
+  summary: "RunPod's own completion webhook (URL token): a second signal used to reconcile",
+  request: { params: JobIdParam, query: TokenQuery },
+  responses: {
+    200: json(Acknowledgement, "reconciled, or nothing to do"),
+    202: json(Acknowledgement, "kept and retried"),
+    ...errors(400, 401, 404, 422),
+  },
+});
+
+webhooks.openapi(runpod, async (c) => {
+  const { jobId } = c.req.valid("param");
+  const body = await c.req.text();
+  await verifyWebhook({ signingKey: c.env.WEBHOOK_SIGNING_KEY, jobId, headers: c.req.raw.headers, body, token: c.req.valid("query").token ?? null });
+  const parsed = RunpodWebhook.safeParse(parseJson(body));
+  if (!parsed.success) throw new ApiError("validation_failed", "not a RunPod webhook body", fieldIssues(parsed.error));
+  const { body: ack, status } = acknowledge(await assemblerFor(c.env, jobId).runpodSignal(parsed.data));
+  return c.json(ack, status);
+});
+
+export default webhooks;

@@ -1,0 +1,28 @@
+import { ApiError } from "../errors.js";
+import { constantTimeEqual, toBase64Url } from "./hashing.js";
+
+const encoder = new TextEncoder();
+
+/**
+ * What a per-job value is derived for. Each purpose is its own HMAC input, so knowing one value
+ * (a token leaked in a URL log) tells nothing about another (the job's signing secret).
+ */
+export type JobDerivation = "webhook-secret" | "callback-token";
+
+/** HMAC-SHA256 of `easel/<purpose>/v1 NUL jobId` under the deployment's signing key: 32 bytes. */
+export async function deriveJobBytes(signingKey: string, purpose: JobDerivation, jobId: string): Promise<Uint8Array> {
+  if (!signingKey) throw new ApiError("internal", "WEBHOOK_SIGNING_KEY is not configured");
+  const key = await crypto.subtle.importKey("raw", encoder.encode(signingKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  // The NUL keeps label and job id apart: no job id can make one purpose's input equal another's.
+  const label = encoder.encode(`easel/${purpose}/v1\u0000${jobId}`);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, label));
+}
+
+/** The per-job token carried as `?token=` by callers that cannot sign (RunPod, old handlers). */
+export async function deriveCallbackToken(signingKey: string, jobId: string): Promise<string> {
+  return toBase64Url(await deriveJobBytes(signingKey, "callback-token", jobId));
+}
+
+export async function verifyCallbackToken(signingKey: string, jobId: string, token: string): Promise<boolean> {
+  return constantTimeEqual(await deriveCallbackToken(signingKey, jobId), token);
+}
