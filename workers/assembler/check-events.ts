@@ -2,7 +2,7 @@ import type { AnnouncedImage, EaselEvent } from "../../schema/contract/index.js"
 import { decodeBase64 } from "../services/base64.js";
 import { sniffImage, type ImageInfo } from "../services/image-info.js";
 import { isKeyUnder } from "../services/object-keys.js";
-import { StoreUnavailableError, type ObjectStore } from "../services/storage.js";
+import { StoreRejectedError, StoreUnavailableError, type ObjectStore } from "../services/storage.js";
 import { reject, type Rejection } from "./outcome.js";
 import { PIECE_BYTES, type Pieces } from "./pieces.js";
 import type { AssemblerState, ImageSource } from "./state.js";
@@ -68,7 +68,8 @@ async function checkAnnouncedImage(ctx: CheckContext, image: AnnouncedImage, sou
   try {
     head = await ctx.store.head(image.key);
   } catch (error) {
-    if (!(error instanceof StoreUnavailableError)) throw error;
+    // A store that is down or refuses us (credentials, policy) is the operator's to fix: keep the event.
+    if (!(error instanceof StoreUnavailableError || error instanceof StoreRejectedError)) throw error;
     return { kind: "image", image: { ...image, size: image.size ?? 0 }, source, verified: false };
   }
   if (!head) return reject("unprocessable", `object ${image.key} is not in the bucket`, { path: "key" });

@@ -8,6 +8,7 @@ import { notFound } from "../errors.js";
 import { saveImage } from "../jobs/save-image.js";
 import { requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";
+import { streamImage } from "../services/image-stream.js";
 import { createObjectStore } from "../services/storage.js";
 import { IdParam, errors, json } from "./openapi-common.js";
 
@@ -45,21 +46,18 @@ const show = createRoute({
 });
 
 imageRoutes.openapi(show, async (c) => {
+  const { id } = c.req.valid("param");
   const [image] = await database(c.env)
     .select({ key: images.key, contentType: images.contentType })
     .from(images)
     .innerJoin(jobs, eq(jobs.id, images.jobId))
-    .where(and(eq(images.id, c.req.valid("param").id), eq(jobs.owner, c.get("owner"))));
+    .where(and(eq(images.id, id), eq(jobs.owner, c.get("owner"))));
   if (!image) throw notFound("image");
   const store = createObjectStore(c.env);
   if (store.capabilities.canPresign) {
     return c.redirect(await store.presignGet(image.key, { expiresInSeconds: DISPLAY_URL_SECONDS }), 302);
   }
-  const object = await store.get(image.key);
-  if (object.status === 404) throw notFound("image object");
-  return new Response(object.body, {
-    headers: { "content-type": image.contentType, "cache-control": "private, max-age=3600, immutable" },
-  });
+  return streamImage(store, { id, ...image }, (promise) => c.executionCtx.waitUntil(promise));
 });
 
 export default imageRoutes;

@@ -54,7 +54,10 @@ async function uploadParts(transport: S3Transport, key: string, uploadId: string
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, count) }, worker));
+  // Settle every part in flight before failing, so none lands after the abort.
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(PARALLEL_PARTS, count) }, worker));
+  const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+  if (failure) throw failure.reason;
   return parts.sort((a, b) => a.partNumber - b.partNumber);
 }
 

@@ -1,0 +1,50 @@
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
+import { assemblerFor } from "../../workers/jobs/assembler-stub.js";
+import { createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { SimulatedHandler } from "../helpers/handler.js";
+import { dispatchedRun } from "../helpers/runpod.js";
+
+/** A D1 binding that refuses every query, as D1 does during an outage. */
+const unavailableD1 = new Proxy(env.DB, {
+  get(target, property) {
+    if (property === "prepare" || property === "batch" || property === "exec") {
+      return () => {
+        throw new Error("D1_ERROR: Network connection lost.");
+      };
+    }
+    return Reflect.get(target, property);
+  },
+});
+
+async function swapDatabase(stub: DurableObjectStub<JobAssembler>, database: D1Database) {
+  await runInDurableObject(stub, (instance: JobAssembler) => {
+    // Fault injection: the object reads D1 through its env, so swapping the binding stages the outage.
+    (instance as unknown as { env: Env }).env = { ...env, DB: database };
+  });
+}
+
+describe("JobAssembler: nothing is lost when D1 fails for a while", () => {
+  it("keeps verified images and the completion, and writes them when D1 is back", async () => {
+    const key = await createApiKey("d1_outage");
+    const job = await createJob(key, textToImage("d1 outage", 1));
+    const handler = new SimulatedHandler((await dispatchedRun(job.id)).body.input);
+    const stub = assemblerFor(env, job.id);
+    const image = await handler.upload(0);
+
+    await swapDatabase(stub, unavailableD1);
+    const kept = await handler.send({ type: "image", job_id: job.id, image });
+    expect(kept.status).toBe(202);
+    expect(await kept.json()).toMatchObject({ result: "kept", detail: expect.stringMatching(/D1/) });
+    expect((await handler.send({ type: "completed", job_id: job.id, images: [image] })).status).toBe(202);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
+    expect((await stub.snapshot()).job?.status).toBe("completed");
+
+    await swapDatabase(stub, env.DB);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key, size: image.size }] });
+    expect((await stub.snapshot()).retry).toBeNull();
+  });
+});
