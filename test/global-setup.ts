@@ -34,11 +34,3 @@ export default async function setup(project: TestProject) {
     await rm(directory, { recursive: true, force: true });
   };
 }
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    s3Port: number;
-    s3Bucket: string;
-    runpodPort: number;
-  }
-}
