@@ -5,6 +5,7 @@ import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { limitBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
+import { StoreRejectedError } from "./services/storage.js";
 import admin from "./routes/admin.js";
 import images from "./routes/images.js";
 import jobs from "./routes/jobs.js";
@@ -41,6 +42,10 @@ export function createApp() {
   });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof StoreRejectedError) {
+      console.error("object store refused a request", err);
+      return c.json(new ApiError("unavailable", "the object store refused the request; check its configuration").toJSON(), 503);
+    }
     if (err instanceof HTTPException && err.status < 500) {
       const code = err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "bad_request";
       const error = new ApiError(code, err.message || "bad request");
