@@ -1,0 +1,1 @@
+"""Local stand-ins the tests and the delivery bench run against: S3 (s3rver), ComfyUI, a webhook receiver."""
