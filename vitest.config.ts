@@ -3,7 +3,17 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { freePort } from "./test/node/free-port.js";
 
+// The Worker's secrets in tests. wrangler reads secrets from process.env; bindings below set the rest.
+const TEST_SECRETS = {
+  RUNPOD_API_KEY: "test-runpod-key",
+  S3_ACCESS_KEY_ID: "S3RVER",
+  S3_SECRET_ACCESS_KEY: "S3RVER",
+  WEBHOOK_SIGNING_KEY: "test-signing-key-0123456789abcdef",
+  ADMIN_TOKEN: "test-admin-token",
+};
+
 export default defineConfig(async () => {
+  Object.assign(process.env, TEST_SECRETS);
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The Worker's bindings need the ports of the servers that test/global-setup.ts starts.
   process.env.EASEL_TEST_S3_PORT ??= String(await freePort());
@@ -15,15 +25,11 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            ...TEST_SECRETS,
             PUBLIC_BASE_URL: "https://easel.test",
             RUNPOD_API_BASE: `http://127.0.0.1:${process.env.EASEL_TEST_RUNPOD_PORT}`,
-            RUNPOD_API_KEY: "test-runpod-key",
             S3_ENDPOINT: `http://127.0.0.1:${process.env.EASEL_TEST_S3_PORT}`,
-            S3_ACCESS_KEY_ID: "S3RVER",
-            S3_SECRET_ACCESS_KEY: "S3RVER",
             S3_BUCKET: "easel-test",
-            WEBHOOK_SIGNING_KEY: "test-signing-key-0123456789abcdef",
-            ADMIN_TOKEN: "test-admin-token",
             JOB_TIMEOUT_SECONDS: "600",
             RUNPOD_REQUEST_TIMEOUT_MS: "1000",
             MAX_IMAGE_BYTES: String(4 * 1024 * 1024),
