@@ -7,6 +7,7 @@ import { limitBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError } from "./services/storage.js";
 import admin from "./routes/admin.js";
+import events from "./routes/events.js";
 import images from "./routes/images.js";
 import jobs from "./routes/jobs.js";
 import uploads from "./routes/uploads.js";
@@ -22,6 +23,7 @@ export function createApp() {
   app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
 
+  app.route("/api/jobs", events);
   app.route("/api/jobs", jobs);
   app.route("/api/uploads", uploads);
   app.route("/api/images", images);

@@ -6,6 +6,7 @@ import { createObjectStore, type ObjectStore } from "../services/storage.js";
 import { applyChecked } from "./apply-checked.js";
 import { checkEvent, type CheckedEvent } from "./check-events.js";
 import { resolveAtDeadline } from "./deadline.js";
+import { EventFeed, renderEvent } from "./event-stream.js";
 import { reject, type DeliveryOutcome, type Rejection } from "./outcome.js";
 import { Pieces } from "./pieces.js";
 import { nextAttemptAt } from "./retry-schedule.js";
@@ -27,6 +28,7 @@ export class JobAssembler extends DurableObject<Env> {
   private readonly pieces: Pieces;
   private readonly store: ObjectStore;
   private queue: Promise<unknown> = Promise.resolve();
+  private eventFeed: EventFeed | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,6 +98,12 @@ export class JobAssembler extends DurableObject<Env> {
     });
   }
 
+  /** Live events after `lastEventId`, as Server-Sent Events; one feed fans out to every stream. */
+  async events(lastEventId: number): Promise<ReadableStream<Uint8Array>> {
+    this.eventFeed ??= new EventFeed(this.state, (event) => renderEvent(this.env, this.store, this.state, event));
+    return this.eventFeed.subscribe(lastEventId);
+  }
+
   async snapshot() {
     return { job: this.state.job(), images: this.state.images(), retry: this.state.retry(), completion: this.state.completion() };
   }
@@ -120,6 +128,7 @@ export class JobAssembler extends DurableObject<Env> {
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
+    void this.queue.then(() => this.eventFeed?.publish());
     return run;
   }
 

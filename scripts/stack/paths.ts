@@ -1,0 +1,35 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Everything the stack keeps between runs, under one ignored folder. */
+export type StatePaths = {
+  root: string;
+  wrangler: string;
+  s3: string;
+  logs: string;
+  secrets: string;
+  apiKey: string;
+};
+
+export function statePaths(root: string): StatePaths {
+  const paths = {
+    root,
+    wrangler: join(root, "wrangler"),
+    s3: join(root, "s3"),
+    logs: join(root, "logs"),
+    secrets: join(root, "dev.vars"),
+    apiKey: join(root, "api-key.json"),
+  };
+  for (const directory of [paths.root, paths.logs]) {
+    if (!existsSync(directory)) mkdirSync(directory, { recursive: true });
+  }
+  return paths;
+}
+
+export const WRANGLER_BIN = join(REPO_ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+export const VENV_PYTHON = join(REPO_ROOT, "gpu-handler", ".venv", "bin", "python");
+export const HANDLER = join(REPO_ROOT, "gpu-handler", "handler.py");
+export const RUNNER = join(REPO_ROOT, "local", "runner", "server.py");

@@ -1,0 +1,51 @@
+import { join } from "node:path";
+import { waitUntilHealthy } from "./health.js";
+import type { LocalSecrets } from "./local-secrets.js";
+import { REPO_ROOT, WRANGLER_BIN } from "./paths.js";
+import { HOST } from "./ports.js";
+import { startProcess, type ManagedProcess } from "./processes.js";
+
+const READY_TIMEOUT_MS = 120_000;
+// Configuration the Worker reads; a value left in the user's shell must not leak into the stack.
+const WORKER_SETTING = /^(RUNPOD_|S3_|PUBLIC_BASE_URL$|WEBHOOK_SIGNING_KEY$|ADMIN_TOKEN$|JOB_TIMEOUT_SECONDS$|MAX_IMAGE_BYTES$)/;
+
+/** The environment wrangler runs in: the user's, minus anything that would configure the Worker. */
+export function workerEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !WORKER_SETTING.test(name)));
+  return { ...env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0", NO_COLOR: "1" };
+}
+
+export type WorkerOptions = {
+  port: number;
+  inspectorPort: number;
+  persistTo: string;
+  logs: string;
+  secrets: LocalSecrets;
+  /** `[vars]` overrides: where the runner and the bucket are, and anything a caller tunes. */
+  vars: Record<string, string>;
+};
+
+/** `wrangler dev` on loopback with local D1 and Durable Objects persisted under `persistTo`. */
+export async function startWorker(options: WorkerOptions): Promise<{ process: ManagedProcess; url: string }> {
+  const url = `http://${HOST}:${options.port}`;
+  const vars = { PUBLIC_BASE_URL: url, ...options.vars };
+  const worker = startProcess({
+    name: "the Worker (wrangler dev)",
+    command: process.execPath,
+    args: [
+      WRANGLER_BIN, "dev",
+      "--ip", HOST,
+      "--port", String(options.port),
+      "--inspector-port", String(options.inspectorPort),
+      "--persist-to", options.persistTo,
+      "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ],
+    cwd: REPO_ROOT,
+    // Secrets go through the environment (wrangler gives it precedence over .dev.vars), not argv.
+    env: { ...workerEnv(), ...options.secrets },
+    logFile: join(options.logs, "worker.log"),
+  });
+  await waitUntilHealthy(worker, `${url}/health`, READY_TIMEOUT_MS);
+  return { process: worker, url };
+}
