@@ -1,5 +1,5 @@
 /** A real PNG header (signature + IHDR) with the given size, padded to `totalBytes`. */
-export function pngBytes(width: number, height: number, totalBytes = 64, fill = 0): Uint8Array {
+export function pngBytes(width: number, height: number, totalBytes = 64, fill = 0): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(Math.max(33, totalBytes)).fill(fill);
   bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
   const view = new DataView(bytes.buffer);
@@ -16,7 +16,7 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }

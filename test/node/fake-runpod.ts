@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
  */
 type Recorded = { endpoint: string; runpodId: string; body: { input?: { job_id?: string }; webhook?: string } };
 
-export async function startFakeRunpod(port = 0): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Promise<{ port: number; close: () => Promise<void> }> {
   const runs = new Map<string, Recorded>();
   const statuses = new Map<string, unknown>();
   const canceled = new Set<string>();
@@ -31,7 +31,7 @@ export async function startFakeRunpod(port = 0): Promise<{ port: number; close: 
       return send(200, { ok: true });
     }
     if (v2 !== "v2" || !endpoint) return send(404, { error: "not found" });
-    if (req.headers.authorization !== "Bearer test-runpod-key") return send(401, { error: "bad api key" });
+    if (req.headers.authorization !== `Bearer ${apiKey}`) return send(401, { error: "bad api key" });
     if (action === "run" && req.method === "POST") {
       if (body.includes("[runpod:500]")) return send(500, { error: "internal error" });
       if (body.includes("[runpod:hang]")) return; // never answers: the Worker's timeout must end it
