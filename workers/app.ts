@@ -3,7 +3,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
-import { limitBody, requireJsonBody } from "./middleware/body.js";
+import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError } from "./services/storage.js";
 import admin from "./routes/admin.js";
@@ -22,6 +22,7 @@ export function createApp() {
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
   app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
+  app.use("/api/images/*", limitLegacyBody);
 
   app.route("/api/jobs", events);
   app.route("/api/jobs", jobs);

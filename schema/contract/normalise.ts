@@ -42,6 +42,9 @@ export function normaliseWebhook(body: unknown): Normalised {
   if (typeof record.type === "string" && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(record.type)) {
     const parsed = WebhookEvent.safeParse(record);
     if (!parsed.success) return fail(parsed.error);
+    if (parsed.data.type === "image_chunk" && parsed.data.chunk >= parsed.data.chunks) {
+      return { ok: false, issues: [{ path: "chunk", message: "chunk must be below chunks" }] };
+    }
     return { ok: true, shape: "contract", jobId: parsed.data.job_id, events: [fromContract(parsed.data)] };
   }
   if ("status" in record) {

@@ -3,9 +3,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { assemblerFor } from "../../workers/jobs/assembler-stub.js";
+import { createObjectStore } from "../../workers/services/storage.js";
 import { api, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
 import { SimulatedHandler } from "../helpers/handler.js";
-import { pngBytes, toBase64 } from "../helpers/images.js";
+import { pngBytes, sha256Hex, toBase64 } from "../helpers/images.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
 
 const outage = (prefix: string, on: boolean) =>
@@ -66,6 +67,26 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
   });
 });
 
+describe("JobAssembler: legacy bytes sent again while the bucket is down", () => {
+  it("uploads the bytes it recorded last, not a mix with the earlier ones", async () => {
+    const { key, job, handler, stub } = await startJob("outage_bytes_again", 1);
+    await outage(`jobs/outage_bytes_again/${job.id}/`, true);
+    const first = pngBytes(40, 30, 3000, 1);
+    const second = pngBytes(40, 30, 3000, 2);
+    for (const bytes of [first, second]) {
+      const kept = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "out.png", data: toBase64(bytes) });
+      expect(kept.status).toBe(202);
+    }
+    await outage(`jobs/outage_bytes_again/${job.id}/`, false);
+    await runDurableObjectAlarm(stub);
+    const [image] = (await getJob(key, job.id)).images;
+    const stored = new Uint8Array(await (await fetch(image!.url)).arrayBuffer());
+    const recorded = await env.DB.prepare("SELECT sha256 FROM images WHERE job_id = ?").bind(job.id).first<{ sha256: string }>();
+    expect(recorded?.sha256).toBe(await sha256Hex(second));
+    expect(await sha256Hex(stored)).toBe(await sha256Hex(second));
+  });
+});
+
 describe("JobAssembler: the deadline asks RunPod", () => {
   it("times the job out and cancels it at RunPod when RunPod still runs it", async () => {
     const { key, job, run, stub } = await startJob("deadline_running");
@@ -108,6 +129,21 @@ describe("POST /api/webhooks/runpod/:jobId", () => {
     const response = await api(`${webhookUrl.pathname}${webhookUrl.search}`, { method: "POST", headers: { "content-type": "application/json" }, body });
     expect(response.status).toBe(200);
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key }] });
+  });
+
+  it("refuses output that lists one index twice with different keys, and records neither", async () => {
+    const { key, job, run, handler } = await startJob("runpod_hook_twice", 1);
+    const image = await handler.upload(0);
+    const other = { ...image, key: image.key.replace("0.png", "0-again.png") };
+    await createObjectStore(env).put(other.key, pngBytes(64, 48, image.size, 9), "image/png");
+    const webhookUrl = new URL(run.body.webhook);
+    const response = await api(`${webhookUrl.pathname}${webhookUrl.search}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: run.runpodId, status: "COMPLETED", output: { images: [image, other] } }),
+    });
+    expect(response.status).toBe(409);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
   });
 
   it("refuses output whose objects are not in the bucket", async () => {

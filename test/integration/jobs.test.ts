@@ -1,7 +1,19 @@
+import { env } from "cloudflare:workers";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { HandlerInput } from "../../schema/contract/index.js";
-import { api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { HandlerInput, type Job } from "../../schema/contract/index.js";
+import { createApp } from "../../workers/app.js";
+import { assemblerFor } from "../../workers/jobs/assembler-stub.js";
+import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
+
+/** The app under another env: how a test stages a Durable Object or configuration that misbehaves. */
+const apiWith = (overrides: Partial<Env>, path: string, init: RequestInit = {}) =>
+  createApp().fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, createExecutionContext());
+
+const jobRow = async (id: string) =>
+  env.DB.prepare("SELECT status, error, runpod_job_id FROM jobs WHERE id = ?").bind(id).first<{ status: string; error: string | null; runpod_job_id: string | null }>();
 
 describe("POST /api/jobs", () => {
   it("records the job queued, dispatches contract-v1 input to RunPod and answers 202", async () => {
@@ -93,6 +105,46 @@ describe("POST /api/jobs", () => {
     expect(otherOwner.id).not.toBe(first.id);
   });
 
+  it("replays an Idempotency-Key with the job as it is now, images included", async () => {
+    const key = await createApiKey("jobs_idempotent_now");
+    const job = await createJob(key, textToImage("now", 1), { "idempotency-key": "order-now" });
+    const handler = new SimulatedHandler((await dispatchedRun(job.id)).body.input);
+    const image = await handler.upload(0);
+    await handler.send({ type: "image", job_id: job.id, image });
+    await handler.send({ type: "completed", job_id: job.id, images: [image] });
+    const replayed = (await createJob(key, textToImage("now", 1), { "idempotency-key": "order-now" })) as Job;
+    expect(replayed).toMatchObject({ id: job.id, status: "completed", images: [{ index: 0, key: image.key }] });
+  });
+
+  it("ends the job failed, not queued forever, when its JobAssembler cannot be opened", async () => {
+    const key = await createApiKey("jobs_open_fails");
+    const broken = {
+      idFromName: (name: string) => env.JOB_ASSEMBLER.idFromName(name),
+      get: () => ({ open: () => Promise.reject(new Error("Durable Object reset because its code was updated")) }),
+    } as unknown as Env["JOB_ASSEMBLER"];
+    const response = await apiWith({ JOB_ASSEMBLER: broken }, "/api/jobs", {
+      method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify(textToImage("no assembler", 1)),
+    });
+    const list = (await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: Job[] };
+    expect(list.jobs).toHaveLength(1);
+    expect(list.jobs[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/could not open the job/) });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ id: list.jobs[0]!.id, status: "failed" });
+  });
+
+  it("ends the job failed with the reason when preparing the dispatch throws unexpectedly", async () => {
+    const key = await createApiKey("jobs_dispatch_throws");
+    // Presigned URLs cannot outlive a week: an eight-day timeout makes presigning the outputs throw.
+    const response = await apiWith({ JOB_TIMEOUT_SECONDS: String(8 * 24 * 3600) }, "/api/jobs", {
+      method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify(textToImage("presign throws", 1)),
+    });
+    expect(response.status).toBe(202);
+    const job = (await response.json()) as Job;
+    expect(job).toMatchObject({ status: "failed", error: expect.stringMatching(/^dispatch failed: .*presigned URLs live/) });
+    expect((await getJob(key, job.id)).status).toBe("failed");
+    await expect(dispatchedRun(job.id)).rejects.toThrow(/no RunPod run/);
+  });
+
   it("leaves the job failed with the reason when RunPod answers an error or does not answer", async () => {
     const key = await createApiKey("jobs_dispatch_fail");
     const failed = await createJob(key, textToImage("[runpod:500]"));
@@ -158,5 +210,38 @@ describe("POST /api/jobs/:id/cancel", () => {
     expect(((await response.json()) as { status: string }).status).toBe("canceled");
     expect((await dispatchedRun(job.id)).canceled).toBe(true);
     expect((await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) })).status).toBe(409);
+  });
+
+  it("answers 409, not 200 with another status, when the job ended in its JobAssembler before D1 caught up", async () => {
+    const key = await createApiKey("jobs_cancel_race");
+    const job = await createJob(key, textToImage("race", 1));
+    await runInDurableObject(assemblerFor(env, job.id), (_, state) => {
+      state.storage.sql.exec("UPDATE job SET status = 'completed', progress = 100, completed_at = ?", Date.now());
+    });
+    const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/already completed/);
+    expect((await assemblerFor(env, job.id).snapshot()).job?.status).toBe("completed");
+  });
+
+  it("cancels at RunPod with the JobAssembler's RunPod id even when D1 does not have it yet", async () => {
+    const key = await createApiKey("jobs_cancel_unsynced");
+    const job = await createJob(key, textToImage("unsynced", 1));
+    await env.DB.prepare("UPDATE jobs SET runpod_job_id = NULL WHERE id = ?").bind(job.id).run();
+    const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) });
+    expect(response.status).toBe(200);
+    expect((await dispatchedRun(job.id)).canceled).toBe(true);
+  });
+
+  it("cancels at RunPod a run that RunPod accepted after the job was canceled", async () => {
+    const key = await createApiKey("jobs_cancel_in_flight");
+    const other = await createJob(key, textToImage("a run to hand over", 1));
+    const run = await dispatchedRun(other.id);
+    const stub = assemblerFor(env, "job_cancel_in_flight");
+    await stub.open({ id: "job_cancel_in_flight", owner: "jobs_cancel_in_flight", type: "text-to-image", prefix: "jobs/jobs_cancel_in_flight/job_cancel_in_flight/", expected: 1, deadlineAt: Date.now() + 60_000 });
+    expect(await stub.cancel("canceled by the client")).toMatchObject({ result: "canceled" });
+    await stub.dispatched(run.runpodId);
+    expect((await stub.snapshot()).job?.status).toBe("canceled");
+    expect((await dispatchedRun(other.id)).canceled).toBe(true);
   });
 });

@@ -136,6 +136,13 @@ describe("POST /api/images/save", () => {
     expect(await rows(job.id)).toHaveLength(1);
   });
 
+  it("refuses an oversized body before reading it", async () => {
+    const key = await createApiKey("save_huge");
+    const response = await postJson("/api/images/save", { jobId: "job_not_read", index: 0, data: "A".repeat(6 * 1024 * 1024) }, bearer(key));
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+  });
+
   it("puts bytes in the bucket when no key is given, and refuses another owner's job", async () => {
     const { key, job } = await startJob("save_bytes", textToImage("save", 1));
     const bytes = pngBytes(20, 10, 300);

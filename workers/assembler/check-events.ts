@@ -48,6 +48,20 @@ export async function checkEvent(ctx: CheckContext, event: EaselEvent, source: I
   }
 }
 
+/** Checks see the stored state, not each other: one delivery must not announce an index with two keys. */
+export function conflictWithin(checked: CheckedEvent[]): Rejection | null {
+  const keys = new Map<number, string>();
+  for (const event of checked) {
+    if (event.kind !== "image") continue;
+    const earlier = keys.get(event.image.index);
+    if (earlier !== undefined && earlier !== event.image.key) {
+      return reject("conflict", `image ${event.image.index} is announced twice in one delivery, with different keys`);
+    }
+    keys.set(event.image.index, event.image.key);
+  }
+  return null;
+}
+
 function checkIndex(ctx: CheckContext, index: number): Rejection | null {
   return index < ctx.expected ? null : reject("unprocessable", `image index ${index} is out of range: the job has ${ctx.expected} images`);
 }

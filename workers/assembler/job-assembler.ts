@@ -1,10 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import type { EaselEvent, RunpodWebhook } from "../../schema/contract/index.js";
-import type { JobType } from "../../schema/d1.js";
+import type { JobStatus, JobType } from "../../schema/d1.js";
 import { settings } from "../env.js";
+import { RunpodError, cancelJob } from "../services/runpod.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
 import { applyChecked } from "./apply-checked.js";
-import { checkEvent, type CheckedEvent } from "./check-events.js";
+import { checkEvent, conflictWithin, type CheckedEvent } from "./check-events.js";
 import { resolveAtDeadline } from "./deadline.js";
 import { EventFeed, renderEvent } from "./event-stream.js";
 import { reject, type DeliveryOutcome, type Rejection } from "./outcome.js";
@@ -18,6 +19,12 @@ import { AssemblerState, TERMINAL, type ImageSource } from "./state.js";
 export type OpenJob = { id: string; owner: string; type: JobType; prefix: string; expected: number; deadlineAt: number };
 export type Delivery = { webhookId: string | null; events: EaselEvent[]; source: ImageSource };
 type EndStatus = "failed" | "canceled" | "timed_out";
+export type CancelOutcome =
+  | { result: "canceled" | "missing" }
+  | { result: "ended"; status: JobStatus }
+  | { result: "runpod_unavailable"; message: string };
+
+const JOB_STATE_EVENTS = new Set<EaselEvent["kind"]>(["progress", "completed", "failed"]);
 
 /**
  * One per job. Every verified event for the job comes here and is applied one at a time:
@@ -48,7 +55,12 @@ export class JobAssembler extends DurableObject<Env> {
 
   async dispatched(runpodJobId: string): Promise<void> {
     await this.serial(async () => {
+      const job = this.state.job();
       this.state.updateJob({ runpod_job_id: runpodJobId });
+      // Canceled (or ended) while RunPod was taking the run: the run must not keep a GPU busy.
+      if (job && TERMINAL.includes(job.status) && job.status !== "completed") {
+        await cancelJob(this.env, job.type, runpodJobId).catch((error: unknown) => console.error("cancel at RunPod", error));
+      }
       await this.settleAndSchedule();
     });
   }
@@ -60,10 +72,12 @@ export class JobAssembler extends DurableObject<Env> {
       if (delivery.webhookId && this.state.hasSeen(delivery.webhookId)) {
         return { result: "duplicate", status: job.status, detail: "webhook-id already applied" };
       }
-      if (TERMINAL.includes(job.status) && job.status !== "completed") {
+      // A completed job still takes images (a redelivery is a duplicate); nothing may reopen or end it again.
+      const events = job.status === "completed" ? delivery.events.filter((event) => !JOB_STATE_EVENTS.has(event.kind)) : delivery.events;
+      if (TERMINAL.includes(job.status) && (job.status !== "completed" || events.length === 0)) {
         return { result: "ignored", status: job.status, detail: `job is ${job.status}` };
       }
-      const applied = await this.checkAndApply(delivery.events, delivery.source);
+      const applied = await this.checkAndApply(events, delivery.source);
       if (!Array.isArray(applied)) return applied;
       if (delivery.webhookId) this.state.markSeen(delivery.webhookId);
       return this.outcome(applied, await this.settleAndSchedule());
@@ -88,7 +102,27 @@ export class JobAssembler extends DurableObject<Env> {
     });
   }
 
-  /** Ends the job from outside (cancel, dispatch failure) unless it already ended. */
+  /** The client's cancel: at RunPod first, then here, unless the job ended meanwhile. */
+  async cancel(reason: string): Promise<CancelOutcome> {
+    return this.serial(async (): Promise<CancelOutcome> => {
+      const job = this.state.job();
+      if (!job) return { result: "missing" };
+      if (TERMINAL.includes(job.status)) return { result: "ended", status: job.status };
+      if (job.runpod_job_id) {
+        try {
+          await cancelJob(this.env, job.type, job.runpod_job_id);
+        } catch (error) {
+          if (error instanceof RunpodError) return { result: "runpod_unavailable", message: error.message };
+          throw error;
+        }
+      }
+      this.endNow("canceled", reason);
+      await this.settleAndSchedule();
+      return { result: "canceled" };
+    });
+  }
+
+  /** Ends the job from outside (dispatch failure) unless it already ended. */
   async end(status: EndStatus, reason: string): Promise<void> {
     await this.serial(async () => {
       const job = this.state.job();
@@ -145,6 +179,8 @@ export class JobAssembler extends DurableObject<Env> {
       if ("result" in result) return result;
       checked.push(result);
     }
+    const conflict = conflictWithin(checked);
+    if (conflict) return conflict;
     for (const event of checked) await applyChecked(this.state, this.pieces, this.state.job()!, event);
     return checked;
   }

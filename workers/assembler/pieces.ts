@@ -30,8 +30,9 @@ export class Pieces {
     );
   }
 
-  /** Keeps a whole image, cut into pieces that fit a SQLite value. */
+  /** Keeps a whole image, cut into pieces that fit a SQLite value, in place of any bytes kept for it before. */
   putWhole(index: number, contentType: string, bytes: Uint8Array) {
+    this.delete(index);
     const chunks = Math.max(1, Math.ceil(bytes.byteLength / PIECE_BYTES));
     for (let chunk = 0; chunk < chunks; chunk++) {
       this.put(index, chunk, chunks, contentType, bytes.subarray(chunk * PIECE_BYTES, (chunk + 1) * PIECE_BYTES));

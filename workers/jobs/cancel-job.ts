@@ -1,20 +1,24 @@
 import { TERMINAL } from "../assembler/state.js";
-import { ApiError } from "../errors.js";
-import { RunpodError, cancelJob } from "../services/runpod.js";
+import { ApiError, notFound } from "../errors.js";
 import { assemblerFor } from "./assembler-stub.js";
 import { getOwnedJob } from "./job-view.js";
 
-/** Cancels at RunPod first: a job Easel calls canceled must not keep a GPU busy. */
+/**
+ * Cancels at RunPod first: a job Easel calls canceled must not keep a GPU busy. The JobAssembler
+ * does both, since it knows the RunPod id and whether the job ended meanwhile; D1 may lag it.
+ */
 export async function cancelOwnedJob(env: Env, owner: string, id: string) {
   const job = await getOwnedJob(env, owner, id);
   if (TERMINAL.includes(job.status)) throw new ApiError("conflict", `job is already ${job.status}`);
-  if (job.runpodJobId) {
-    try {
-      await cancelJob(env, job.type, job.runpodJobId);
-    } catch (error) {
-      if (error instanceof RunpodError) throw new ApiError("unavailable", `RunPod did not cancel the job: ${error.message}`);
-      throw error;
-    }
+  const outcome = await assemblerFor(env, id).cancel("canceled by the client");
+  switch (outcome.result) {
+    case "canceled":
+      return;
+    case "ended":
+      throw new ApiError("conflict", `job is already ${outcome.status}`);
+    case "runpod_unavailable":
+      throw new ApiError("unavailable", `RunPod did not cancel the job: ${outcome.message}`);
+    case "missing":
+      throw notFound("job");
   }
-  await assemblerFor(env, id).end("canceled", "canceled by the client");
 }

@@ -42,25 +42,46 @@ export async function createJob(env: Env, owner: string, request: CreateJobReque
     throw new ApiError("conflict", "the job could not be recorded");
   }
   const job = inserted[0];
-  const assembler = assemblerFor(env, id);
-  await assembler.open({ id, owner, type: job.type, prefix: jobPrefix(owner, id), expected: job.expectedImages, deadlineAt: job.deadlineAt });
-  await dispatch(env, store, job);
+  if (await openAssembler(env, job)) await dispatch(env, store, job);
   const [current] = await db.select().from(jobs).where(eq(jobs.id, id));
   return { job: current ?? job, replayed: false };
 }
 
+/** False when the JobAssembler could not be opened: no alarm would ever end the job, so it ends failed here. */
+async function openAssembler(env: Env, job: JobRow): Promise<boolean> {
+  try {
+    await assemblerFor(env, job.id).open({
+      id: job.id, owner: job.owner, type: job.type, prefix: jobPrefix(job.owner, job.id), expected: job.expectedImages, deadlineAt: job.deadlineAt,
+    });
+    return true;
+  } catch (error) {
+    console.error("could not open the job's JobAssembler", error);
+    const now = Date.now();
+    await database(env)
+      .update(jobs)
+      .set({ status: "failed", error: `could not open the job: ${describe(error)}`, completedAt: now, updatedAt: now })
+      .where(and(eq(jobs.id, job.id), eq(jobs.status, "queued")));
+    return false;
+  }
+}
+
 async function dispatch(env: Env, store: ObjectStore, job: JobRow) {
   const assembler = assemblerFor(env, job.id);
+  let runpodJobId: string;
   try {
     const input = await buildHandlerInput(env, store, job);
     const { runpod } = await callbackUrls(env, job.id);
-    const runpodJobId = await runJob(env, job.type, input, runpod, settings(env).jobTimeoutMs);
-    await assembler.dispatched(runpodJobId);
+    runpodJobId = await runJob(env, job.type, input, runpod, settings(env).jobTimeoutMs);
   } catch (error) {
-    if (!(error instanceof RunpodError || error instanceof StoreUnavailableError)) throw error;
-    await assembler.end("failed", `dispatch failed: ${error.message}`);
+    // Whatever went wrong, RunPod did not confirm a run: the job ends now instead of waiting for its deadline.
+    if (!(error instanceof RunpodError || error instanceof StoreUnavailableError)) console.error("dispatch failed", error);
+    await assembler.end("failed", `dispatch failed: ${describe(error)}`);
+    return;
   }
+  await assembler.dispatched(runpodJobId);
 }
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function findByIdempotencyKey(env: Env, owner: string, key: string) {
   const [row] = await database(env).select().from(jobs).where(and(eq(jobs.owner, owner), eq(jobs.idempotencyKey, key)));

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.js";
+import { settings } from "../env.js";
 import { ApiError } from "../errors.js";
 
 /** A request that sends a body must send JSON: anything else is 415 before it is read. */
@@ -20,3 +21,8 @@ export const limitBody = (maxSize: number) =>
       throw new ApiError("payload_too_large", `request body exceeds ${maxSize} bytes`);
     },
   });
+
+/** Routes that take legacy bytes: whole images as base64, a third larger than the image, plus the envelope. */
+export const limitLegacyBody = createMiddleware<AppEnv>(async (c, next) =>
+  limitBody(Math.ceil((settings(c.env).maxImageBytes * 4) / 3) + 64 * 1024)(c, next),
+);

@@ -27,8 +27,9 @@ const create = createRoute({
 
 jobs.openapi(create, async (c) => {
   const { job, replayed } = await createJob(c.env, c.get("owner"), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
-  if (replayed) c.header("idempotent-replayed", "true");
-  return c.json(await toJobView(c.env, createObjectStore(c.env), job, []), 202);
+  if (!replayed) return c.json(await toJobView(c.env, createObjectStore(c.env), job, []), 202);
+  c.header("idempotent-replayed", "true");
+  return c.json(await getJobView(c.env, c.get("owner"), job.id), 202);
 });
 
 const list = createRoute({

@@ -3,18 +3,16 @@ import { z } from "zod";
 import { RunpodWebhook, normaliseWebhook } from "../../schema/contract/index.js";
 import type { DeliveryOutcome } from "../assembler/outcome.js";
 import type { AppEnv } from "../env.js";
-import { settings } from "../env.js";
 import { ApiError } from "../errors.js";
 import { assemblerFor } from "../jobs/assembler-stub.js";
-import { limitBody } from "../middleware/body.js";
+import { limitLegacyBody } from "../middleware/body.js";
 import { fieldIssues, validationHook } from "../middleware/validation.js";
 import { verifyWebhook } from "../services/webhook-signing.js";
 import { JobIdParam, errors, json } from "./openapi-common.js";
 
 const webhooks = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-// Legacy handlers send whole images as base64: a third larger than the image, plus the envelope.
-webhooks.use("*", async (c, next) => limitBody(Math.ceil((settings(c.env).maxImageBytes * 4) / 3) + 64 * 1024)(c, next));
+webhooks.use("*", limitLegacyBody);
 
 const Acknowledgement = z.object({ result: z.enum(["applied", "duplicate", "ignored", "kept"]), status: z.string(), detail: z.string().optional() });
 const TokenQuery = z.object({ token: z.string().max(200).optional() });
