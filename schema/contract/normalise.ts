@@ -45,7 +45,7 @@ export function normaliseWebhook(body: unknown): Normalised {
     if (parsed.data.type === "image_chunk" && parsed.data.chunk >= parsed.data.chunks) {
       return { ok: false, issues: [{ path: "chunk", message: "chunk must be below chunks" }] };
     }
-    return { ok: true, shape: "contract", jobId: parsed.data.job_id, events: [fromContract(parsed.data)] };
+    return { ok: true, shape: "contract", jobId: parsed.data.job_id, events: fromContract(parsed.data) };
   }
   if ("status" in record) {
     const parsed = LegacyStatusMessage.safeParse(record);
@@ -66,18 +66,22 @@ export function normaliseWebhook(body: unknown): Normalised {
   return { ok: true, shape: "legacy", jobId: parsed.data.job_id, events: [event] };
 }
 
-function fromContract(event: WebhookEvent): EaselEvent {
+function fromContract(event: WebhookEvent): EaselEvent[] {
   switch (event.type) {
     case "progress":
-      return { kind: "progress", progress: event.progress, message: event.message };
+      return [{ kind: "progress", progress: event.progress, message: event.message }];
     case "image":
-      return { kind: "image", image: fromMetadata(event.image), totalImages: event.total_images };
+      return [{ kind: "image", image: fromMetadata(event.image), totalImages: event.total_images }];
     case "image_chunk":
-      return { kind: "image_chunk", index: event.index, chunk: event.chunk, chunks: event.chunks, data: event.data, contentType: event.content_type };
+      return [{ kind: "image_chunk", index: event.index, chunk: event.chunk, chunks: event.chunks, data: event.data, contentType: event.content_type }];
     case "completed":
-      return { kind: "completed", indices: event.images.map((image) => image.index) };
+      // The completion lists every image in full: an image whose own webhook was lost is recorded from it.
+      return [
+        ...event.images.map((image): EaselEvent => ({ kind: "image", image: fromMetadata(image) })),
+        { kind: "completed", indices: event.images.map((image) => image.index) },
+      ];
     case "failed":
-      return { kind: "failed", error: event.error };
+      return [{ kind: "failed", error: event.error }];
   }
 }
 

@@ -85,6 +85,22 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
     expect(recorded?.sha256).toBe(await sha256Hex(second));
     expect(await sha256Hex(stored)).toBe(await sha256Hex(second));
   });
+  it("stops retrying a day past the deadline and leaves no alarm behind", async () => {
+    const { job, run, handler, stub } = await startJob("outage_forever", 1);
+    const image = await handler.upload(0);
+    await outage(`jobs/outage_forever/${job.id}/`, true);
+    expect((await handler.send({ type: "image", job_id: job.id, image })).status).toBe(202);
+    await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
+    await runInDurableObject(stub, (_, state) => {
+      state.storage.sql.exec("UPDATE job SET deadline_at = ?", Date.now() - 25 * 60 * 60 * 1000);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const snapshot = await stub.snapshot();
+    expect(snapshot.job?.status).toBe("timed_out");
+    expect(snapshot.retry).toBeNull();
+    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    await outage(`jobs/outage_forever/${job.id}/`, false);
+  });
 });
 
 describe("JobAssembler: the deadline asks RunPod", () => {

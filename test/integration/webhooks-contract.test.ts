@@ -48,16 +48,37 @@ describe("the handler's webhooks, contract shape", () => {
     expect(report.overall.rate).toBe(100);
   });
 
-  it("completes whatever the order: completion first, then the images", async () => {
+  it("completes whatever the order: a completion that lists no images waits for them", async () => {
     const { key, job, handler } = await startJob("hook_order");
     const first = await handler.upload(0);
     const second = await handler.upload(1);
-    const completion = await handler.send({ type: "completed", job_id: job.id, images: [first, second] });
+    const completion = await handler.sendUnsigned({ job_id: job.id, status: "COMPLETED", progress: 100 });
     expect(await completion.json()).toMatchObject({ result: "applied", status: "running" });
     await handler.send({ type: "image", job_id: job.id, image: second });
     expect((await getJob(key, job.id)).status).toBe("running");
     await handler.send({ type: "image", job_id: job.id, image: first });
-    expect((await getJob(key, job.id)).status).toBe("completed");
+    expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ index: 0 }, { index: 1 }] });
+  });
+
+  it("records from the completion the images whose own webhooks were lost, and the late ones are duplicates", async () => {
+    const { key, job, handler } = await startJob("hook_lost");
+    const first = await handler.upload(0);
+    const second = await handler.upload(1);
+    const completion = await handler.send({ type: "completed", job_id: job.id, images: [first, second] });
+    expect(await completion.json()).toMatchObject({ result: "applied", status: "completed" });
+    expect((await getJob(key, job.id)).images.map((image) => image.key)).toEqual([first.key, second.key]);
+    const late = await handler.send({ type: "image", job_id: job.id, image: second });
+    expect(await late.json()).toMatchObject({ result: "duplicate", status: "completed" });
+    expect(await imageRows(job.id)).toHaveLength(2);
+  });
+
+  it("refuses a completion that lists an image missing from the bucket, and changes nothing", async () => {
+    const { key, job, handler } = await startJob("hook_lost_missing");
+    const first = await handler.upload(0);
+    const phantom = { ...first, index: 1, key: handler.input.outputs[1]!.key };
+    const completion = await handler.send({ type: "completed", job_id: job.id, images: [first, phantom] });
+    expect(completion.status).toBe(422);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
   });
 
   it("applies a redelivered webhook-id once and ignores duplicate and concurrent announcements", async () => {

@@ -24,6 +24,7 @@ export type CancelOutcome =
   | { result: "ended"; status: JobStatus }
   | { result: "runpod_unavailable"; message: string };
 
+const RETRY_HORIZON_MS = 24 * 60 * 60 * 1000;
 const JOB_STATE_EVENTS = new Set<EaselEvent["kind"]>(["progress", "completed", "failed"]);
 
 /**
@@ -199,7 +200,12 @@ export class JobAssembler extends DurableObject<Env> {
 
   private async settleAndSchedule() {
     const settled = await settle(this.env, this.state, this.pieces, this.store);
+    const job = this.state.job();
     if (settled.done) {
+      this.state.setRetry(null);
+    } else if (job && Date.now() > job.deadline_at + RETRY_HORIZON_MS) {
+      // A day past the deadline the store or D1 is not coming back by itself: stop, and say what was left.
+      console.error(`job ${job.id}: giving up on work kept past its deadline: ${settled.lastError}`);
       this.state.setRetry(null);
     } else {
       const attempts = (this.state.retry()?.attempts ?? 0) + 1;
