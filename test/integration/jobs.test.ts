@@ -130,6 +130,8 @@ describe("POST /api/jobs", () => {
     expect(list.jobs[0]).toMatchObject({ status: "failed", error: expect.stringMatching(/could not open the job/) });
     expect(response.status).toBe(202);
     expect(await response.json()).toMatchObject({ id: list.jobs[0]!.id, status: "failed" });
+    const events = await api(`/api/jobs/${list.jobs[0]!.id}/events`, { headers: bearer(key) });
+    expect(await events.text()).toBe('event: end\ndata: {"status":"failed"}\n\n');
   });
 
   it("ends the job failed with the reason when preparing the dispatch throws unexpectedly", async () => {

@@ -41,6 +41,16 @@ export async function renderEvent(env: Env, store: ObjectStore, state: Assembler
   return sseFrame(event.type, data, event.seq);
 }
 
+/** A stream that only ends: for a job that has no live events to give. */
+export function finalEventOnly(status: string): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(sseFrame("end", { status })));
+      controller.close();
+    },
+  });
+}
+
 export class EventFeed {
   private readonly subscribers = new Set<Subscriber>();
   private work: Promise<void> = Promise.resolve();

@@ -7,7 +7,7 @@ import { createObjectStore, type ObjectStore } from "../services/storage.js";
 import { applyChecked } from "./apply-checked.js";
 import { checkEvent, conflictWithin, type CheckedEvent } from "./check-events.js";
 import { resolveAtDeadline } from "./deadline.js";
-import { EventFeed, renderEvent } from "./event-stream.js";
+import { EventFeed, finalEventOnly, renderEvent } from "./event-stream.js";
 import { reject, type DeliveryOutcome, type Rejection } from "./outcome.js";
 import { Pieces } from "./pieces.js";
 import { nextAttemptAt } from "./retry-schedule.js";
@@ -134,7 +134,9 @@ export class JobAssembler extends DurableObject<Env> {
   }
 
   /** Live events after `lastEventId`, as Server-Sent Events; one feed fans out to every stream. */
-  async events(lastEventId: number): Promise<ReadableStream<Uint8Array>> {
+  async events(lastEventId: number, recordedStatus: JobStatus): Promise<ReadableStream<Uint8Array>> {
+    // A job whose JobAssembler never opened ended at creation: its record is all there is to tell.
+    if (!this.state.job()) return finalEventOnly(recordedStatus);
     this.eventFeed ??= new EventFeed(this.state, (event) => renderEvent(this.env, this.store, this.state, event));
     return this.eventFeed.subscribe(lastEventId);
   }

@@ -32,9 +32,9 @@ const watch = createRoute({
 
 events.openapi(watch, async (c) => {
   const { id } = c.req.valid("param");
-  await getOwnedJob(c.env, c.get("owner"), id);
+  const job = await getOwnedJob(c.env, c.get("owner"), id);
   const lastEventId = Number(c.req.valid("header")["last-event-id"] ?? 0);
-  const stream = await assemblerFor(c.env, id).events(lastEventId);
+  const stream = await assemblerFor(c.env, id).events(lastEventId, job.status);
   return new Response(stream, {
     headers: {
       "content-type": "text/event-stream; charset=utf-8",
