@@ -23,6 +23,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // Lower than wrangler.toml's limit, so a test can reach it quickly.
+          ratelimits: { JOB_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 10, period: 60 } } },
           bindings: {
             TEST_MIGRATIONS: migrations,
             ...TEST_SECRETS,

@@ -85,6 +85,18 @@ describe("POST /api/jobs", () => {
     expect(list.jobs).toHaveLength(0);
   });
 
+  it("answers 429 with Retry-After past the per-key creation limit, and records nothing more", async () => {
+    const key = await createApiKey("jobs_rate_limited");
+    for (let index = 0; index < 10; index++) await createJob(key, textToImage(`burst ${index}`, 1));
+    const refused = await postJson("/api/jobs", textToImage("one too many", 1), bearer(key));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("60");
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    const list = (await (await api("/api/jobs?limit=100", { headers: bearer(key) })).json()) as { jobs: unknown[] };
+    expect(list.jobs).toHaveLength(10);
+    expect((await postJson("/api/jobs", textToImage("another key", 1), bearer(await createApiKey("jobs_rate_other")))).status).toBe(202);
+  });
+
   it("refuses requests without a valid API key", async () => {
     expect((await postJson("/api/jobs", textToImage())).status).toBe(401);
     expect((await postJson("/api/jobs", textToImage(), bearer("easel_sk_forged"))).status).toBe(401);

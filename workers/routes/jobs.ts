@@ -6,6 +6,7 @@ import { cancelOwnedJob } from "../jobs/cancel-job.js";
 import { createJob } from "../jobs/create-job.js";
 import { getJobView, listJobViews, toJobView } from "../jobs/job-view.js";
 import { requireApiKey } from "../middleware/auth.js";
+import { limitJobCreation } from "../middleware/rate-limit.js";
 import { validationHook } from "../middleware/validation.js";
 import { createObjectStore } from "../services/storage.js";
 import { IdParam, errors, json } from "./openapi-common.js";
@@ -18,11 +19,12 @@ const create = createRoute({
   method: "post",
   path: "/",
   security,
+  middleware: [limitJobCreation] as const,
   request: {
     headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
     body: { required: true, content: { "application/json": { schema: CreateJobRequest } } },
   },
-  responses: { 202: json(Job, "the job, queued (or as it is now, for a replayed Idempotency-Key)"), ...errors(400, 401, 409, 415, 422, 503) },
+  responses: { 202: json(Job, "the job, queued (or as it is now, for a replayed Idempotency-Key)"), ...errors(400, 401, 409, 415, 422, 429, 503) },
 });
 
 jobs.openapi(create, async (c) => {
