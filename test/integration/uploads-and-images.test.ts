@@ -73,7 +73,16 @@ describe("a store that cannot presign (RunPod network volume)", () => {
     expect((await handler.send({ type: "image", job_id: job.id, image: announced })).status).toBe(200);
 
     const view = (await (await volumeApi(`/api/jobs/${job.id}`, { headers: bearer(key) })).json()) as { images: { id: string; url: string }[] };
-    expect(view.images[0]!.url).toBe(`${BASE}/api/images/${view.images[0]!.id}`);
+    const signedUrl = new URL(view.images[0]!.url);
+    expect(`${signedUrl.origin}${signedUrl.pathname}`).toBe(`${BASE}/api/images/${view.images[0]!.id}`);
+    const viaSignedUrl = await volumeApi(`${signedUrl.pathname}${signedUrl.search}`);
+    expect(viaSignedUrl.status).toBe(200);
+    expect(new Uint8Array(await viaSignedUrl.arrayBuffer())).toEqual(bytes);
+    const tampered = `${signedUrl.pathname}?expires=${signedUrl.searchParams.get("expires")}&signature=${"A".repeat(43)}`;
+    expect((await volumeApi(tampered)).status).toBe(401);
+    const prolonged = `${signedUrl.pathname}?expires=${Number(signedUrl.searchParams.get("expires")) + 3600}&signature=${signedUrl.searchParams.get("signature")}`;
+    expect((await volumeApi(prolonged)).status).toBe(401);
+    expect((await volumeApi(signedUrl.pathname)).status).toBe(401);
     const streamed = await volumeApi(`/api/images/${view.images[0]!.id}`, { headers: bearer(key) });
     expect(streamed.status).toBe(200);
     expect(streamed.headers.get("content-type")).toBe("image/png");

@@ -151,6 +151,7 @@ describe("POST /api/images/save", () => {
     const saved = await postJson("/api/images/save", { jobId: job.id, index: 0, data: toBase64(bytes), format: "png" }, bearer(key));
     expect(await saved.json()).toMatchObject({ storedAs: "bytes-uploaded", result: "applied" });
     expect((await getJob(key, job.id)).images[0]).toMatchObject({ size: 300, width: 20, height: 10 });
+    expect((await postJson("/api/images/save", { jobId: job.id, index: 0, data: toBase64(bytes) })).status).toBe(401);
     const missing = await postJson("/api/images/save", { jobId: job.id, index: 0 }, bearer(key));
     expect(missing.status).toBe(400);
   });

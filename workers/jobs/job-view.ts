@@ -4,13 +4,16 @@ import { images, jobs, type ImageRow, type JobRow } from "../../schema/d1.js";
 import { database } from "../db.js";
 import { settings } from "../env.js";
 import { ApiError, notFound } from "../errors.js";
+import { signImageUrl } from "../services/image-url-signature.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
 
 const DISPLAY_URL_SECONDS = 300;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function imageUrl(env: Env, store: ObjectStore, image: Pick<ImageRow, "id" | "key">): Promise<string> {
-  if (!store.capabilities.canPresign) return `${settings(env).publicBaseUrl}/api/images/${image.id}`;
+  if (!store.capabilities.canPresign) {
+    return signImageUrl(env.WEBHOOK_SIGNING_KEY, settings(env).publicBaseUrl, image.id, DISPLAY_URL_SECONDS);
+  }
   return store.presignGet(image.key, { expiresInSeconds: DISPLAY_URL_SECONDS });
 }
 

@@ -10,12 +10,18 @@ function bearer(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-/** Client routes: `Authorization: Bearer easel_sk_…`; sets the caller's owner. */
-export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
-  const key = bearer(c.req.header("authorization"));
+/** The API key's owner and id, from `Authorization: Bearer easel_sk_…`; 401 otherwise. */
+export async function authenticateApiKey(env: Env, authorization: string | undefined) {
+  const key = bearer(authorization);
   if (!key) throw new ApiError("unauthorized", "missing API key: send Authorization: Bearer <key>");
-  const found = await findApiKey(database(c.env), key);
+  const found = await findApiKey(database(env), key);
   if (!found) throw new ApiError("unauthorized", "invalid API key");
+  return found;
+}
+
+/** Client routes: sets the caller's owner. */
+export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
+  const found = await authenticateApiKey(c.env, c.req.header("authorization"));
   c.set("owner", found.owner);
   c.set("apiKeyId", found.id);
   await next();

@@ -1,25 +1,27 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
 import { and, eq } from "drizzle-orm";
 import { SaveImageRequest, SaveImageResult } from "../../schema/contract/index.js";
 import { images, jobs } from "../../schema/d1.js";
 import { database } from "../db.js";
 import type { AppEnv } from "../env.js";
-import { notFound } from "../errors.js";
+import { ApiError, notFound } from "../errors.js";
 import { saveImage } from "../jobs/save-image.js";
-import { requireApiKey } from "../middleware/auth.js";
+import { authenticateApiKey, requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";
 import { streamImage } from "../services/image-stream.js";
+import { verifyImageUrl } from "../services/image-url-signature.js";
 import { createObjectStore } from "../services/storage.js";
 import { IdParam, errors, json } from "./openapi-common.js";
 
 const DISPLAY_URL_SECONDS = 300;
 const imageRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-imageRoutes.use("*", requireApiKey);
 
 const save = createRoute({
   method: "post",
   path: "/save",
   security: [{ apiKey: [] }],
+  middleware: [requireApiKey] as const,
   summary: "Save one delivered image (the seed's route): S3 key first, bytes only as a fallback that goes to the bucket",
   request: { body: { required: true, content: { "application/json": { schema: SaveImageRequest } } } },
   responses: {
@@ -40,18 +42,25 @@ const show = createRoute({
   method: "get",
   path: "/{id}",
   security: [{ apiKey: [] }],
-  summary: "The image: a redirect to a short-lived presigned GET, or the bytes when the store cannot presign",
-  request: { params: IdParam },
+  summary: "The image: a redirect to a short-lived presigned GET, or the bytes when the store cannot presign (then also reachable with the signed URL a job view gives)",
+  request: { params: IdParam, query: z.object({ expires: z.string().optional(), signature: z.string().optional() }) },
   responses: { 302: { description: "redirect to a presigned GET" }, 200: { description: "the image bytes" }, ...errors(401, 404, 503) },
 });
 
 imageRoutes.openapi(show, async (c) => {
   const { id } = c.req.valid("param");
+  const { expires, signature } = c.req.valid("query");
+  // A signed display URL (stores that cannot presign; an <img> sends no header) stands in for the key.
+  let owner: string | null = null;
+  if (signature === undefined) owner = (await authenticateApiKey(c.env, c.req.header("authorization"))).owner;
+  else if (!expires || !(await verifyImageUrl(c.env.WEBHOOK_SIGNING_KEY, id, expires, signature))) {
+    throw new ApiError("unauthorized", "the image URL's signature is invalid or has expired");
+  }
   const [image] = await database(c.env)
     .select({ key: images.key, contentType: images.contentType })
     .from(images)
     .innerJoin(jobs, eq(jobs.id, images.jobId))
-    .where(and(eq(images.id, id), eq(jobs.owner, c.get("owner"))));
+    .where(and(eq(images.id, id), owner === null ? undefined : eq(jobs.owner, owner)));
   if (!image) throw notFound("image");
   const store = createObjectStore(c.env);
   if (store.capabilities.canPresign) {
