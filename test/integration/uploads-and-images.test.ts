@@ -57,6 +57,18 @@ describe("a store that cannot presign (RunPod network volume)", () => {
   const volumeApi = (path: string, init: RequestInit = {}) =>
     createApp().fetch(new Request(`${BASE}${path}`, init), volumeEnv, createExecutionContext());
 
+  it("refuses input uploads and style transfers clearly, since it cannot hand out URLs for them", async () => {
+    const key = await createApiKey("volume_inputs");
+    const upload = await volumeApi("/api/uploads", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify({ contentType: "image/png" }) });
+    expect(upload.status).toBe(503);
+    expect(((await upload.json()) as { error: { message: string } }).error.message).toMatch(/network-volume/);
+    const input = { style_image: "uploads/volume_inputs/a.png", content_image: "uploads/volume_inputs/b.png" };
+    const job = await volumeApi("/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify({ type: "style-transfer", input }) });
+    expect(job.status).toBe(503);
+    const list = (await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: unknown[] };
+    expect(list.jobs).toHaveLength(0);
+  });
+
   it("dispatches volume paths instead of upload URLs and streams images through the Worker", async () => {
     const key = await createApiKey("volume_owner");
     const created = await volumeApi("/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify(textToImage("volume", 1)) });

@@ -9,6 +9,7 @@ import { isKeyUnder, jobPrefix } from "../services/object-keys.js";
 import { RunpodError, runJob } from "../services/runpod.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
 import { assemblerFor } from "./assembler-stub.js";
+import { cannotTakeInputs } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 
 export type CreatedJob = { job: JobRow; replayed: boolean };
@@ -23,6 +24,7 @@ export async function createJob(env: Env, owner: string, request: CreateJobReque
   }
   const store = createObjectStore(env);
   if (request.type === "style-transfer") {
+    if (!store.capabilities.canPresign) throw cannotTakeInputs();
     await requireUpload(store, owner, request.input.style_image, "input.style_image");
     await requireUpload(store, owner, request.input.content_image, "input.content_image");
   }

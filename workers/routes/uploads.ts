@@ -4,6 +4,7 @@ import type { AppEnv } from "../env.js";
 import { requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";
 import { uploadKey } from "../services/object-keys.js";
+import { cannotTakeInputs } from "../jobs/input-images.js";
 import { createObjectStore } from "../services/storage.js";
 import { errors, json } from "./openapi-common.js";
 
@@ -17,13 +18,15 @@ const create = createRoute({
   security: [{ apiKey: [] }],
   summary: "A presigned PUT for an input image (style and content images of a style transfer)",
   request: { body: { required: true, content: { "application/json": { schema: CreateUploadRequest } } } },
-  responses: { 201: json(Upload, "PUT the image to url with these headers before expiresAt"), ...errors(400, 401, 415) },
+  responses: { 201: json(Upload, "PUT the image to url with these headers before expiresAt"), ...errors(400, 401, 415, 503) },
 });
 
 uploads.openapi(create, async (c) => {
   const { contentType } = c.req.valid("json");
   const key = uploadKey(c.get("owner"), contentType);
-  const upload = await createObjectStore(c.env).presignPut(key, { contentType, expiresInSeconds: UPLOAD_URL_SECONDS });
+  const store = createObjectStore(c.env);
+  if (!store.capabilities.canPresign) throw cannotTakeInputs();
+  const upload = await store.presignPut(key, { contentType, expiresInSeconds: UPLOAD_URL_SECONDS });
   return c.json({ key, url: upload.url, headers: upload.headers, expiresAt: upload.expiresAt }, 201);
 });
 
