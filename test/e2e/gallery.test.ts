@@ -69,6 +69,7 @@ describe("the gallery, in headless Chromium", () => {
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
     // The README's copy is refreshed on request only, so a test run leaves the checkout clean.
     if (!existsSync(README_SCREENSHOT) || process.env.EASEL_UPDATE_SCREENSHOT === "1") copyFileSync(SCREENSHOT, README_SCREENSHOT);
   });
