@@ -189,6 +189,8 @@ describe("GET /api/jobs/:id and GET /api/jobs", () => {
     const intruder = await createApiKey("owner_b");
     expect((await api(`/api/jobs/${job.id}`, { headers: bearer(intruder) })).status).toBe(404);
     expect((await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(intruder) })).status).toBe(404);
+    expect((await api(`/api/jobs/${job.id}/events`, { headers: bearer(intruder) })).status).toBe(404);
+    expect((await api(`/api/jobs/${job.id}/events`)).status).toBe(401);
   });
 
   it("lists newest first with a cursor, filtered by status and type", async () => {

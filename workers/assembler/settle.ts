@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type ObjectStore } from "../services/storage.js";
+import type { ObjectStore } from "../services/storage.js";
 import { syncToD1 } from "./d1-sync.js";
 import type { Pieces } from "./pieces.js";
 import { TERMINAL, type AssemblerState } from "./state.js";
@@ -59,6 +59,5 @@ export function finaliseIfComplete(state: AssemblerState) {
 }
 
 function describe(error: unknown, what: string): string {
-  const reason = error instanceof StoreUnavailableError ? `store unavailable: ${error.message}` : error instanceof Error ? error.message : String(error);
-  return `${what}: ${reason}`;
+  return `${what}: ${error instanceof Error ? error.message : String(error)}`;
 }

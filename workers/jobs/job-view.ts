@@ -7,7 +7,7 @@ import { ApiError, notFound } from "../errors.js";
 import { signImageUrl } from "../services/image-url-signature.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
 
-const DISPLAY_URL_SECONDS = 300;
+export const DISPLAY_URL_SECONDS = 300;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export async function imageUrl(env: Env, store: ObjectStore, image: Pick<ImageRow, "id" | "key">): Promise<string> {

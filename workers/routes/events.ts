@@ -8,7 +8,7 @@ import { validationHook } from "../middleware/validation.js";
 import { IdParam, errors } from "./openapi-common.js";
 
 const events = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-events.use("*", requireApiKey);
+events.use("/:id/events", requireApiKey);
 
 const EVENT_STREAM_DESCRIPTION = `Server-Sent Events from the job's JobAssembler, in order, each with its sequence number as \`id\`:
 \`progress\` {progress, message}, \`image\` {id, index, key, url (short-lived display URL), size, contentType, width, height, sha256},

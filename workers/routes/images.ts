@@ -6,6 +6,7 @@ import { images, jobs } from "../../schema/d1.js";
 import { database } from "../db.js";
 import type { AppEnv } from "../env.js";
 import { ApiError, notFound } from "../errors.js";
+import { DISPLAY_URL_SECONDS } from "../jobs/job-view.js";
 import { saveImage } from "../jobs/save-image.js";
 import { authenticateApiKey, requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";
@@ -14,7 +15,6 @@ import { verifyImageUrl } from "../services/image-url-signature.js";
 import { createObjectStore } from "../services/storage.js";
 import { IdParam, errors, json } from "./openapi-common.js";
 
-const DISPLAY_URL_SECONDS = 300;
 const imageRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 const save = createRoute({

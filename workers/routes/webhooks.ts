@@ -17,9 +17,12 @@ webhooks.use("*", limitLegacyBody);
 const Acknowledgement = z.object({ result: z.enum(["applied", "duplicate", "ignored", "kept"]), status: z.string(), detail: z.string().optional() });
 const TokenQuery = z.object({ token: z.string().max(200).optional() });
 
-function parseJson(body: string): unknown {
+/** Authenticates the raw body first (401 changes nothing and parses nothing), then reads it as JSON. */
+async function verifiedJson(env: Env, jobId: string, request: Request, token: string | undefined) {
+  const body = await request.text();
+  const { webhookId } = await verifyWebhook({ signingKey: env.WEBHOOK_SIGNING_KEY, jobId, headers: request.headers, body, token: token ?? null });
   try {
-    return JSON.parse(body);
+    return { webhookId, json: JSON.parse(body) as unknown };
   } catch {
     throw new ApiError("bad_request", "body is not valid JSON");
   }
@@ -44,11 +47,8 @@ const generation = createRoute({
 
 webhooks.openapi(generation, async (c) => {
   const { jobId } = c.req.valid("param");
-  const body = await c.req.text();
-  const { webhookId } = await verifyWebhook({
-    signingKey: c.env.WEBHOOK_SIGNING_KEY, jobId, headers: c.req.raw.headers, body, token: c.req.valid("query").token ?? null,
-  });
-  const normalised = normaliseWebhook(parseJson(body));
+  const { webhookId, json: body } = await verifiedJson(c.env, jobId, c.req.raw, c.req.valid("query").token);
+  const normalised = normaliseWebhook(body);
   if (!normalised.ok) throw new ApiError("validation_failed", "webhook body matches no known shape", normalised.issues);
   if (normalised.jobId && normalised.jobId !== jobId) {
     throw new ApiError("validation_failed", "job_id does not match the URL", [{ path: "job_id", message: `expected ${jobId}` }]);
@@ -72,9 +72,8 @@ const runpod = createRoute({
 
 webhooks.openapi(runpod, async (c) => {
   const { jobId } = c.req.valid("param");
-  const body = await c.req.text();
-  await verifyWebhook({ signingKey: c.env.WEBHOOK_SIGNING_KEY, jobId, headers: c.req.raw.headers, body, token: c.req.valid("query").token ?? null });
-  const parsed = RunpodWebhook.safeParse(parseJson(body));
+  const { json: body } = await verifiedJson(c.env, jobId, c.req.raw, c.req.valid("query").token);
+  const parsed = RunpodWebhook.safeParse(body);
   if (!parsed.success) throw new ApiError("validation_failed", "not a RunPod webhook body", fieldIssues(parsed.error));
   const { body: ack, status } = acknowledge(await assemblerFor(c.env, jobId).runpodSignal(parsed.data));
   return c.json(ack, status);
