@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
-import { assemblerFor } from "../../workers/jobs/assembler-stub.js";
+import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";

@@ -3,7 +3,7 @@ import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { HandlerInput, type Job } from "../../schema/contract/index.js";
 import { createApp } from "../../workers/app.js";
-import { assemblerFor } from "../../workers/jobs/assembler-stub.js";
+import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";

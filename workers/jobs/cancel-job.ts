@@ -1,6 +1,6 @@
 import { TERMINAL } from "../assembler/state.js";
 import { ApiError, notFound } from "../errors.js";
-import { assemblerFor } from "./assembler-stub.js";
+import { assemblerFor } from "../assembler/assembler-for.js";
 import { getOwnedJob } from "./job-view.js";
 
 /**

@@ -8,7 +8,7 @@ import { newId, sha256Hex } from "../services/hashing.js";
 import { isKeyUnder, jobPrefix } from "../services/object-keys.js";
 import { RunpodError, runJob } from "../services/runpod.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
-import { assemblerFor } from "./assembler-stub.js";
+import { assemblerFor } from "../assembler/assembler-for.js";
 import { cannotTakeInputs } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 

@@ -1,6 +1,6 @@
 import { legacyContentType, legacyKey, type EaselEvent, type SaveImageRequest } from "../../schema/contract/index.js";
 import { ApiError } from "../errors.js";
-import { assemblerFor } from "./assembler-stub.js";
+import { assemblerFor } from "../assembler/assembler-for.js";
 import { getOwnedJob } from "./job-view.js";
 
 /** The seed's `/api/images/save`, rebuilt: the S3 key first, bytes only as a fallback that goes to the bucket. */

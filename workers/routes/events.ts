@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AppEnv } from "../env.js";
-import { assemblerFor } from "../jobs/assembler-stub.js";
+import { assemblerFor } from "../assembler/assembler-for.js";
 import { getOwnedJob } from "../jobs/job-view.js";
 import { requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";

@@ -4,7 +4,7 @@ import { RunpodWebhook, normaliseWebhook } from "../../schema/contract/index.js"
 import type { DeliveryOutcome } from "../assembler/outcome.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
-import { assemblerFor } from "../jobs/assembler-stub.js";
+import { assemblerFor } from "../assembler/assembler-for.js";
 import { limitLegacyBody } from "../middleware/body.js";
 import { fieldIssues, validationHook } from "../middleware/validation.js";
 import { verifyWebhook } from "../services/webhook-signing.js";
