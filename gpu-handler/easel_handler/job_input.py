@@ -36,6 +36,8 @@ class HandlerInput:
     params: Params
     style_image_url: str | None
     content_image_url: str | None
+    style_image_path: str | None
+    content_image_path: str | None
     outputs: tuple[OutputTarget, ...]
     volume_mount: str | None
     callback_url: str
@@ -80,6 +82,8 @@ def _typed(raw: dict) -> HandlerInput:
         params=Params(**raw["params"]),
         style_image_url=inputs.get("style_image_url"),
         content_image_url=inputs.get("content_image_url"),
+        style_image_path=inputs.get("style_image_path"),
+        content_image_path=inputs.get("content_image_path"),
         outputs=outputs,
         volume_mount=(raw.get("network_volume") or {}).get("mount_path"),
         callback_url=raw["callback"]["url"],
@@ -103,9 +107,12 @@ def _check_consistency(job: HandlerInput) -> None:
     elif any(presigned) and not all(presigned):
         problems.append(("outputs", "some outputs have an upload_url and some do not: presigned or network volume, not both"))
     if job.type == "style-transfer":
-        for name in ("style_image_url", "content_image_url"):
-            if not getattr(job, name):
-                problems.append((f"inputs.{name}", "required for style-transfer"))
+        for name in ("style_image", "content_image"):
+            url, path = getattr(job, f"{name}_url"), getattr(job, f"{name}_path")
+            if path and job.volume_mount is None:
+                problems.append((f"inputs.{name}_path", "a path on the volume, and the input has no network_volume"))
+            elif not url and not path:
+                problems.append((f"inputs.{name}_url", "required for style-transfer (or inputs.{name}_path on a network volume)"))
     if not usable_secret(job.callback_secret):
         problems.append(("callback.secret", "not a whsec_ secret with a base64 key"))
     if problems:

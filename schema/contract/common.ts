@@ -20,6 +20,19 @@ export const ObjectKey = z
     "only [A-Za-z0-9/_.-]; no leading, trailing or double '/'; no '.' or '..' segment",
   );
 
+/** An absolute path on a mounted volume: `/`-separated, no `.` or `..` segment, the same characters as a key. */
+export const VolumePath = z
+  .string()
+  .min(2)
+  .max(1024)
+  .regex(
+    /^(?!.*\/\.{1,2}(\/|$))(\/[A-Za-z0-9_.-]+)+$/,
+    "an absolute path of [A-Za-z0-9/_.-] segments, no '.' or '..' segment",
+  );
+
+/** RunPod's id of the run that carries an Easel job (what `/run` answered). */
+export const RunpodJobId = z.string().min(1).max(128);
+
 export const Sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "lowercase hex sha256");
 export const ImageIndex = z.number().int().min(0).max(63);
 export const Progress = z.number().min(0).max(100);

@@ -1,13 +1,16 @@
 import { z } from "zod";
-import { Base64, ImageContentType, ImageIndex, ObjectKey, Progress, Sha256Hex } from "./common.js";
+import { Base64, ImageContentType, ImageIndex, ObjectKey, Progress, RunpodJobId, Sha256Hex } from "./common.js";
 
 /** Webhook events a contract-v1 handler sends to `callback.url`, signed with `callback.secret`. */
 
 const jobId = z.string().min(1).max(64);
+/** The RunPod run the handler is serving (RunPod's job id), so the Worker can cancel a run it no longer wants. */
+const runpodJobId = RunpodJobId.optional();
 
 export const ProgressEvent = z.strictObject({
   type: z.literal("progress"),
   job_id: jobId,
+  runpod_job_id: runpodJobId,
   progress: Progress,
   message: z.string().max(200).optional(),
 });
@@ -25,6 +28,7 @@ export const ImageMetadata = z.strictObject({
 export const ImageEvent = z.strictObject({
   type: z.literal("image"),
   job_id: jobId,
+  runpod_job_id: runpodJobId,
   total_images: z.number().int().min(1).max(64).optional(),
   image: ImageMetadata,
 });
@@ -33,6 +37,7 @@ export const ImageEvent = z.strictObject({
 export const ImageChunkEvent = z.strictObject({
   type: z.literal("image_chunk"),
   job_id: jobId,
+  runpod_job_id: runpodJobId,
   index: ImageIndex,
   chunk: z.number().int().min(0),
   chunks: z.number().int().min(1).max(4096),
@@ -43,12 +48,14 @@ export const ImageChunkEvent = z.strictObject({
 export const CompletedEvent = z.strictObject({
   type: z.literal("completed"),
   job_id: jobId,
+  runpod_job_id: runpodJobId,
   images: z.array(ImageMetadata).max(64),
 });
 
 export const FailedEvent = z.strictObject({
   type: z.literal("failed"),
   job_id: jobId,
+  runpod_job_id: runpodJobId,
   error: z.string().min(1).max(2000),
 });
 

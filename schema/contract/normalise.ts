@@ -29,7 +29,7 @@ export type EaselEvent =
 export type FieldIssue = { path: string; message: string };
 
 export type Normalised =
-  | { ok: true; shape: "contract" | "legacy"; jobId: string | undefined; events: EaselEvent[] }
+  | { ok: true; shape: "contract" | "legacy"; jobId: string | undefined; runpodJobId?: string; events: EaselEvent[] }
   | { ok: false; issues: FieldIssue[] };
 
 const VOLUME_MOUNT = /^\/runpod-volume\//;
@@ -45,7 +45,8 @@ export function normaliseWebhook(body: unknown): Normalised {
     if (parsed.data.type === "image_chunk" && parsed.data.chunk >= parsed.data.chunks) {
       return { ok: false, issues: [{ path: "chunk", message: "chunk must be below chunks" }] };
     }
-    return { ok: true, shape: "contract", jobId: parsed.data.job_id, events: fromContract(parsed.data) };
+    const { job_id: jobId, runpod_job_id: runpodJobId } = parsed.data;
+    return { ok: true, shape: "contract", jobId, ...(runpodJobId ? { runpodJobId } : {}), events: fromContract(parsed.data) };
   }
   if ("status" in record) {
     const parsed = LegacyStatusMessage.safeParse(record);

@@ -53,6 +53,7 @@ export async function buildHandlerInput(env: Env, store: ObjectStore, job: JobRo
     inputs,
     outputs,
     ...(store.capabilities.canPresign ? {} : { network_volume: { mount_path: VOLUME_MOUNT } }),
+    deadline_at: new Date(job.deadlineAt).toISOString(),
     callback: { url: generation, secret: await deriveJobWebhookSecret(env.WEBHOOK_SIGNING_KEY, job.id) },
   };
 }
