@@ -9,7 +9,7 @@ from easel_handler import contract
 from easel_handler.job_runner import handle
 from tests.conftest import SECRET, events, kinds, png
 from easel_handler.retry import RetryPolicy
-from tests.support.comfy_standin import ComfyStandIn
+from tests.support.comfy import ComfyStandIn
 from tests.support.scripted_http import ScriptedServer
 
 
@@ -184,8 +184,10 @@ def test_a_workflow_comfyui_rejects_fails_the_job(receiver, make_input, settings
 
 
 def test_a_comfyui_job_delivers_like_the_cpu_one(s3, receiver, make_input, settings):
-    with ComfyStandIn(hold_until_collected=True) as comfy:
-        result = run(make_input(num_images=2), dataclasses.replace(settings, engine="comfyui", comfy_host=comfy.host))
+    with ComfyStandIn() as comfy:
+        result = run(make_input(num_images=2), dataclasses.replace(settings, engine="comfyui", comfy_host=comfy.host,
+                                                                   comfy_dir=comfy.base_dir))
+        assert comfy.files("output") == []  # cleaned up once every image was delivered
     assert [s3.get(i["key"]).status_code for i in result["images"]] == [200, 200]
     assert [k for k in kinds(receiver) if k != "progress"] == ["image", "image", "completed"]
     assert_signed_contract_webhooks(receiver)
