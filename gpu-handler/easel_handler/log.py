@@ -21,3 +21,15 @@ class _RedactingLogger(logging.LoggerAdapter):
 
 def get_logger(name: str) -> logging.LoggerAdapter:
     return _RedactingLogger(logging.getLogger(name), {})
+
+
+class _RedactingFilter(logging.Filter):
+    """For the libraries the handler drives: urllib3 logs each request's URL, query included, at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = redact(record.getMessage()), ()
+        return True
+
+
+for _name in ("urllib3.connectionpool", "websocket"):
+    logging.getLogger(_name).addFilter(_RedactingFilter())

@@ -1,5 +1,6 @@
 """A whole job: real images into the bucket, signed contract webhooks out, clean failures."""
 import dataclasses
+import logging
 import hashlib
 
 import pytest
@@ -202,3 +203,39 @@ def test_a_broken_environment_is_an_error_result_not_an_exception(monkeypatch, r
 
 def test_a_job_without_input_is_refused():
     assert handle({"id": "r"}) == {"error": "input must be a JSON object (contract v1)"}
+
+
+def test_network_volume_style_transfer_reads_its_inputs_from_where_the_volume_is_mounted(receiver, make_input, settings,
+                                                                                        tmp_path):
+    payload = make_input("style-transfer", num_images=1, volume=tmp_path)
+    payload["network_volume"]["mount_path"] = "/runpod-volume"  # as the Worker announces it; mounted here at tmp_path
+    payload["inputs"] = {"style_image_path": "/runpod-volume/uploads/own_test/style.png",
+                         "content_image_path": "/runpod-volume/uploads/own_test/content.png"}
+    (tmp_path / "uploads" / "own_test").mkdir(parents=True)
+    (tmp_path / "uploads" / "own_test" / "style.png").write_bytes(png(40, 40, (20, 40, 220)))
+    (tmp_path / "uploads" / "own_test" / "content.png").write_bytes(png(40, 40, (220, 200, 30)))
+    result = run(payload, dataclasses.replace(settings, volume_mount=tmp_path))
+    (image,) = result["images"]
+    assert (tmp_path / image["key"]).stat().st_size == image["size"]
+    assert events(receiver)[-1]["type"] == "completed"
+
+
+def test_a_missing_input_on_the_volume_fails_the_job_naming_it(receiver, make_input, settings, tmp_path):
+    payload = make_input("style-transfer", num_images=1, volume=tmp_path)
+    payload["inputs"] = {"style_image_path": f"{tmp_path}/uploads/own_test/style.png",
+                         "content_image_path": f"{tmp_path}/uploads/own_test/content.png"}
+    assert_failed_cleanly(run(payload, settings), receiver,
+                          f"inputs.style_image_path: no such file on the volume ({tmp_path}/uploads/own_test/style.png)")
+
+
+def test_no_secret_reaches_the_job_s_error_its_events_or_the_logs(receiver, make_input, settings, caplog):
+    caplog.set_level(logging.DEBUG)
+    payload = make_input(num_images=1)
+    payload["callback"]["url"] += "&token=t0k3n-value"
+    payload["outputs"][0]["upload_url"] = "http://127.0.0.1:9/bucket/0.png?X-Amz-Credential=AKIA&X-Amz-Signature=5ec7e7"
+    result = run(payload, dataclasses.replace(settings, retry=RetryPolicy(budget=0.2, base_delay=0.02, max_delay=0.05)))
+    said = [result["error"], *(r.body.decode() for r in receiver.requests), *(r.getMessage() for r in caplog.records)]
+    assert caplog.records and result["error"].startswith("upload of image 0 to the bucket: gave up")
+    for text in said:
+        for secret in ("t0k3n-value", "5ec7e7", "AKIA", SECRET, SECRET.removeprefix("whsec_")):
+            assert secret not in text, text
