@@ -33,7 +33,7 @@ def comfy_settings(settings, comfy):
 
 def assert_taken_back(comfy):
     """ComfyUI was told to stop the prompt and no longer runs it; the job's files are gone."""
-    (body,) = comfy.prompts
+    assert len(comfy.prompts) == 1
     prompt_id = next(pid for pid, entry in comfy.queue.history.items())
     assert ("POST /interrupt", prompt_id) in comfy.calls
     assert not comfy.queue.running and not comfy.queue.pending

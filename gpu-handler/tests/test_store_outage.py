@@ -5,7 +5,6 @@ import threading
 
 from easel_handler.job_runner import handle
 from easel_handler.retry import RetryPolicy
-from tests.conftest import SECRET
 from tests.support.s3 import S3Server
 from tests.support.scripted_http import ScriptedServer
 

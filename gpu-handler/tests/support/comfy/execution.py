@@ -1,7 +1,6 @@
 """One prompt run in ComfyUI's order: nodes chosen as comfy_execution/graph.py's ExecutionList chooses them, the
 messages execution.py and main.py send (to the prompt's client only), interrupts honoured between nodes and between
 sampler steps, and the faults a test scripts (a node that fails, a lost message, a silent phase, a dropped socket)."""
-import asyncio
 from typing import Any
 
 from .nodes import NodeFailed, Nodes
