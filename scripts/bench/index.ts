@@ -8,6 +8,7 @@ type Bench = { title: string; command: string[] };
 
 const BENCHES: Bench[] = [
   { title: "GPU handler: delivery per image", command: ["node", "scripts/run-python.js", "scripts/bench/handler_delivery.py", "--rounds", "3"] },
+  { title: "GPU handler: delivery overlapping generation", command: ["node", "scripts/run-python.js", "scripts/bench/handler_overlap.py", "--json", ".easel/bench/handler_overlap.json"] },
   { title: "Worker: webhook to recorded image, through the local stack", command: ["tsx", "scripts/bench/worker_webhooks.ts"] },
 ];
 
