@@ -38,10 +38,11 @@ export async function send(baseUrl: string, request: WebhookRequest): Promise<Re
 // Job creation is limited to 60 a minute per API key: a fresh key of the same owner every 50 jobs.
 const JOBS_PER_KEY = 50;
 
+type OwnerKey = { client: EaselClient; authorization: string };
+
 /** Creates an owner's jobs through the API, with as many of the owner's keys as the rate limit needs. */
 export class JobMaker {
-  private client: EaselClient | undefined;
-  private key = "";
+  private key: Promise<OwnerKey> | undefined;
   private madeWithKey = 0;
 
   constructor(
@@ -51,28 +52,35 @@ export class JobMaker {
     private readonly runpodUrl: string,
   ) {}
 
-  /** The API as the owner, through the key jobs are being made with. */
-  async api(): Promise<EaselClient> {
-    if (!this.client || this.madeWithKey >= JOBS_PER_KEY) {
-      const { key } = await this.admin.createApiKey(this.adminToken, this.owner);
-      this.client = this.admin.withKey(key);
-      this.key = key;
+  private async newKey(): Promise<OwnerKey> {
+    const { key } = await this.admin.createApiKey(this.adminToken, this.owner);
+    return { client: this.admin.withKey(key), authorization: `Bearer ${key}` };
+  }
+
+  // Chosen and counted before any await, so jobs made at once never put more than JOBS_PER_KEY on one key.
+  private keyForNextJob(): Promise<OwnerKey> {
+    if (!this.key || this.madeWithKey >= JOBS_PER_KEY) {
+      this.key = this.newKey();
       this.madeWithKey = 0;
     }
-    return this.client;
+    this.madeWithKey++;
+    return this.key;
+  }
+
+  /** The API as the owner (reads are not rate-limited). */
+  async api(): Promise<EaselClient> {
+    return (await (this.key ??= this.newKey())).client;
   }
 
   /** An `authorization` header of the owner's, for requests the API client does not make. */
   async authorization(): Promise<string> {
-    await this.api();
-    return `Bearer ${this.key}`;
+    return (await (this.key ??= this.newKey())).authorization;
   }
 
   /** A text-to-image job of `images` images of `width`×`height`, and what the Worker dispatched for it. */
   async make(images: number, width: number, height: number): Promise<PlayedJob> {
-    const api = await this.api();
-    this.madeWithKey++;
-    const job = await api.createJob({ type: "text-to-image", input: { prompt: `bench ${this.owner}`, num_images: images, width, height } });
+    const { client } = await this.keyForNextJob();
+    const job = await client.createJob({ type: "text-to-image", input: { prompt: `bench ${this.owner}`, num_images: images, width, height } });
     const run = await fetch(`${this.runpodUrl}/_test/runs/${job.id}`);
     if (!run.ok) throw new Error(`no RunPod dispatch recorded for job ${job.id} (${run.status})`);
     const { runpodId, body } = (await run.json()) as { runpodId: string; body: { input: HandlerInput } };
