@@ -16,7 +16,7 @@ import socket
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import failure_hooks
 
@@ -66,22 +66,28 @@ def run(handler: Callable[[Job], Any], job: Job) -> Result:
     return result
 
 
+def job_runner(handler_path: Path) -> Callable[[Job], Result]:
+    """Runs each job with the handler; if the handler cannot be imported, each job fails with why, as it would in a fresh process."""
+    try:
+        handler = load_handler(handler_path)
+    except Exception as err:  # noqa: BLE001 - reported as each job's failure
+        failure = error_result(err)
+        print(f"runner: the handler at {handler_path} could not be imported: {err}", file=sys.stderr, flush=True)
+        return lambda job: failure
+    return lambda job: run(handler, job)
+
+
 def main() -> None:
     handler_path = Path(sys.argv[1])
     results = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     running: list[Job] = []
     failure_hooks.install(lambda: running[0] if running else None)
-    handler: Optional[Callable[[Job], Any]] = None
-    try:
-        handler = load_handler(handler_path)
-    except Exception as err:  # noqa: BLE001 - each job fails with it, as each would in a fresh process
-        load_failure = error_result(err)
-        print(f"runner: the handler at {handler_path} could not be imported: {err}", file=sys.stderr, flush=True)
+    run_job = job_runner(handler_path)
     for line in sys.stdin:
         job: Job = json.loads(line)
         running.append(job)
-        result = run(handler, job) if handler is not None else load_failure
+        result = run_job(job)
         running.clear()
         results.write(json.dumps(result) + "\n")
         results.flush()
