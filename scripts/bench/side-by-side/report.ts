@@ -87,7 +87,7 @@ function visibilityTable(result: SideBySide): string[] {
   const visible = samples.map((s) => s.visibleMs);
   const bare = samples.map((s) => s.barePutMs);
   return [
-    `${samples.length} images of ${result.sizes.visibility.jobs} jobs, a 1,053,196-byte PNG each, one at a time; a client is connected to \`GET /api/jobs/:id/events\` before the first. Per image: PUT to its presigned URL, then the signed \`image\` webhook; a bare presigned PUT of the same bytes to a scratch key runs just before or just after it, alternately.`,
+    `${samples.length} images of ${result.sizes.visibility.jobs} job${result.sizes.visibility.jobs === 1 ? "" : "s"}, a 1,053,196-byte PNG each, one at a time; a client is connected to \`GET /api/jobs/:id/events\` before the first. Per image: PUT to its presigned URL, then the signed \`image\` webhook; a bare presigned PUT of the same bytes to a scratch key runs just before or just after it, alternately.`,
     "",
     "| ms | median | p90 |",
     "| --- | ---: | ---: |",
