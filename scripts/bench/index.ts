@@ -19,7 +19,7 @@ const BENCHES: Bench[] = [
   { title: "GPU handler: delivery per image", command: [PYTHON, "scripts/bench/handler_delivery.py", "--rounds", "3"] },
   {
     title: "GPU handler: delivery overlapping generation",
-    command: [PYTHON, "scripts/bench/handler_overlap.py", join(scratch, "handler-overlap.json")],
+    command: [PYTHON, "scripts/bench/handler_overlap.py", "--json", ".easel/bench/handler_overlap.json"],
     present: "scripts/bench/handler_overlap.py",
   },
   { title: "Worker: webhook to recorded image, through the local stack", command: ["tsx", "scripts/bench/worker_webhooks.ts"] },
