@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { CLIENT_WEBHOOK_EVENTS, type ClientWebhookEvent } from "./contract/jobs.js";
 
 // D1 holds metadata only. No table has a column that can carry image bytes: images live in the
 // bucket, and `images.key` says where.
@@ -83,9 +84,6 @@ export const images = sqliteTable(
   },
   (t) => [uniqueIndex("images_job_index").on(t.jobId, t.index)],
 );
-
-export const CLIENT_WEBHOOK_EVENTS = ["start", "image", "completed"] as const;
-export type ClientWebhookEvent = (typeof CLIENT_WEBHOOK_EVENTS)[number];
 
 /** One attempt to deliver one of Easel's webhooks to a client's own `webhook` URL. */
 export const webhookDeliveries = sqliteTable(
