@@ -41,7 +41,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/{unit,integration,assembler}/**/*.test.ts"],
+      include: ["test/{unit,integration,assembler}/**/*.test.ts", "packages/client/test/**/*.test.ts"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
     },
