@@ -36,6 +36,7 @@ resume past the end of an ended job answers 204, which stops a standard EventSou
 const watch = createRoute({
   method: "get",
   path: "/{id}/events",
+  operationId: "watchJob",
   security: [{ apiKey: [] }],
   middleware: [requireApiKey] as const,
   summary: "Live events of a job (Server-Sent Events), resumable with Last-Event-ID",

@@ -14,6 +14,10 @@ import { validationHook } from "../middleware/validation.js";
 import { IdParam, errors, json } from "./openapi-common.js";
 
 const security = [{ apiKey: [] }];
+/** What a created job leads to, so tools that follow links (schemathesis) reach its routes with a real id. */
+const JOB_LINKS = Object.fromEntries(
+  [["GetJob", "getJob"], ["WatchJob", "watchJob"], ["CancelJob", "cancelJob"]].map(([name, operationId]) => [name, { operationId, parameters: { id: "$response.body#/id" } }]),
+);
 const jobs = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 const create = createRoute({
@@ -30,8 +34,8 @@ const create = createRoute({
     body: { required: true, content: { "application/json": { schema: CreateJobRequest } } },
   },
   responses: {
-    200: json(Job, "Prefer: wait, and the job ended within it (Preference-Applied says how long was allowed)"),
-    202: json(Job, "the job, queued (or as it is now, for a replayed Idempotency-Key, or when Prefer: wait ran out)"),
+    200: { ...json(Job, "Prefer: wait, and the job ended within it (Preference-Applied says how long was allowed)"), links: JOB_LINKS },
+    202: { ...json(Job, "the job, queued (or as it is now, for a replayed Idempotency-Key, or when Prefer: wait ran out)"), links: JOB_LINKS },
     ...errors(400, 401, 409, 415, 422, 429, 503),
   },
 });
@@ -64,6 +68,7 @@ jobs.openapi(list, async (c) => c.json(await listJobViews(c.env, c.get("owner"),
 const get = createRoute({
   method: "get",
   path: "/{id}",
+  operationId: "getJob",
   security,
   middleware: [requireApiKey] as const,
   summary: "The job: images with display URLs and sha256, timings, webhook delivery attempts",
@@ -76,6 +81,7 @@ jobs.openapi(get, async (c) => c.json(await getJobView(c.env, c.get("owner"), c.
 const cancel = createRoute({
   method: "post",
   path: "/{id}/cancel",
+  operationId: "cancelJob",
   security,
   middleware: [requireApiKey] as const,
   request: { params: IdParam },
