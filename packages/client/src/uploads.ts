@@ -6,7 +6,7 @@ import type { Upload } from "./types.js";
 export type UploadSource = Uint8Array | ArrayBuffer | Blob | string;
 export type UploadedImage = { key: string; contentType: string; contentLength: number };
 
-const EXTENSION_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp" };
+const EXTENSION_TYPES = new Map([["png", "image/png"], ["jpg", "image/jpeg"], ["jpeg", "image/jpeg"], ["webp", "image/webp"]]);
 
 /** The image type from its first bytes: PNG, JPEG or WebP. */
 export function sniffContentType(bytes: Uint8Array): string | null {
@@ -23,7 +23,7 @@ async function readSource(source: UploadSource): Promise<{ bytes: Uint8Array<Arr
     const fs = "node:fs/promises";
     const { readFile } = (await import(fs)) as { readFile(path: string): Promise<Uint8Array> };
     const bytes = new Uint8Array(await readFile(source));
-    return { bytes, type: EXTENSION_TYPES[source.split(".").pop()!.toLowerCase()] ?? null };
+    return { bytes, type: EXTENSION_TYPES.get(source.split(".").pop()!.toLowerCase()) ?? null };
   }
   if (source instanceof Blob) return { bytes: new Uint8Array(await source.arrayBuffer()), type: source.type || null };
   return { bytes: new Uint8Array(source instanceof ArrayBuffer ? source.slice(0) : source.slice()), type: null };

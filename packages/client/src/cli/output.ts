@@ -9,14 +9,14 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return rendered.toString();
 }
 
-const EXTENSIONS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
+const EXTENSIONS = new Map([["image/png", "png"], ["image/jpeg", "jpg"], ["image/webp", "webp"]]);
 
 /** Saves an image from its display URL (presigned or signed: no key needed) as `{dir}/{jobId}-{index}.{ext}`. */
 export async function saveImage(dir: string, jobId: string, image: { index: number; url: string; contentType: string }): Promise<string> {
   const response = await fetch(image.url);
   if (!response.ok) throw new EaselError("download_failed", `image ${image.index} of ${jobId}: GET answered ${response.status}`, response.status);
   await mkdir(dir, { recursive: true });
-  const path = join(dir, `${jobId}-${image.index}.${EXTENSIONS[image.contentType] ?? "bin"}`);
+  const path = join(dir, `${jobId}-${image.index}.${EXTENSIONS.get(image.contentType) ?? "bin"}`);
   await writeFile(path, new Uint8Array(await response.arrayBuffer()));
   return path;
 }
