@@ -29,6 +29,7 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             ...TEST_SECRETS,
             PUBLIC_BASE_URL: "https://easel.test",
+            ENVIRONMENT: "local",
             RUNPOD_API_BASE: `http://127.0.0.1:${process.env.EASEL_TEST_RUNPOD_PORT}`,
             S3_ENDPOINT: `http://127.0.0.1:${process.env.EASEL_TEST_S3_PORT}`,
             S3_BUCKET: "easel-test",
@@ -40,7 +41,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ["test/{unit,integration,assembler}/**/*.test.ts"],
+      include: ["test/{unit,integration,assembler}/**/*.test.ts", "packages/client/test/**/*.test.ts"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
     },

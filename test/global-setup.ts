@@ -5,6 +5,7 @@ import S3rver from "@20minutes/s3rver";
 import type { TestProject } from "vitest/node";
 import { startFakeRunpod } from "./node/fake-runpod.js";
 import { startOutageProxy } from "./node/outage-proxy.js";
+import { startWebhookReceiver } from "./node/webhook-receiver.js";
 
 export const TEST_BUCKET = "easel-test";
 
@@ -24,10 +25,13 @@ export default async function setup(project: TestProject) {
   const { port } = await s3.run();
   const proxy = await startOutageProxy(port, Number(process.env.EASEL_TEST_S3_PORT));
   const runpod = await startFakeRunpod(Number(process.env.EASEL_TEST_RUNPOD_PORT));
+  const receiver = await startWebhookReceiver();
   project.provide("s3Port", proxy.port);
   project.provide("s3Bucket", TEST_BUCKET);
   project.provide("runpodPort", runpod.port);
+  project.provide("webhookReceiverPort", receiver.port);
   return async () => {
+    await receiver.close();
     await runpod.close();
     await proxy.close();
     await s3.close();

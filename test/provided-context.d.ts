@@ -6,5 +6,6 @@ declare module "vitest" {
     s3Port: number;
     s3Bucket: string;
     runpodPort: number;
+    webhookReceiverPort: number;
   }
 }

@@ -1,16 +1,21 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
+import { corsForConfiguredOrigins } from "./middleware/cors.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError } from "./services/storage.js";
 import admin from "./routes/admin.js";
 import events from "./routes/events.js";
 import images from "./routes/images.js";
 import jobs from "./routes/jobs.js";
+import keys from "./routes/keys.js";
 import uploads from "./routes/uploads.js";
+import webhookSecret from "./routes/webhook-secret.js";
 import webhooks from "./routes/webhooks.js";
 
 const API_BODY_LIMIT = 64 * 1024;
@@ -18,6 +23,10 @@ const API_BODY_LIMIT = 64 * 1024;
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // A request id on every response: the caller's x-request-id when sane, a new one otherwise.
+  app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(new ApiError("method_not_allowed", `use ${methods.join(", ")}`).toJSON(), 405, { allow: methods.join(", ") }) }));
+  app.use("/api/*", corsForConfiguredOrigins);
   app.use("/api/*", requireJsonBody);
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
   app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
@@ -28,6 +37,8 @@ export function createApp() {
   app.route("/api/jobs", jobs);
   app.route("/api/uploads", uploads);
   app.route("/api/images", images);
+  app.route("/api/keys", keys);
+  app.route("/api/webhooks", webhookSecret);
   app.route("/api/webhooks", webhooks);
   app.route("/api/admin", admin);
 
@@ -40,9 +51,8 @@ export function createApp() {
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 
-  app.notFound(() => {
-    throw new ApiError("not_found", "no such route");
-  });
+  // Answered, not thrown: methodNotAllowed turns a 404 of a known path into a 405.
+  app.notFound((c) => c.json(new ApiError("not_found", "no such route").toJSON(), 404));
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
     if (err instanceof StoreRejectedError) {

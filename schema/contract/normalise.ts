@@ -153,17 +153,18 @@ export function legacyKey(fields: LegacyImageFields): string | undefined {
   return raw.replace(S3_URL, "").replace(VOLUME_MOUNT, "");
 }
 
-const FORMAT_TYPES: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  webp: "image/webp",
-};
+// A Map, not an object literal: a sender's "__proto__" or "constructor" must not find Object's own properties.
+const FORMAT_TYPES = new Map([
+  ["png", "image/png"],
+  ["jpg", "image/jpeg"],
+  ["jpeg", "image/jpeg"],
+  ["webp", "image/webp"],
+]);
 
 export function legacyContentType(fields: LegacyImageFields): string {
   const format = fields.format?.toLowerCase().replace(/^image\//, "");
   const extension = fields.filename?.split(".").pop()?.toLowerCase();
-  return FORMAT_TYPES[format ?? ""] ?? FORMAT_TYPES[extension ?? ""] ?? "image/png";
+  return FORMAT_TYPES.get(format ?? "") ?? FORMAT_TYPES.get(extension ?? "") ?? "image/png";
 }
 
 function fail(error: z.ZodError): Normalised {

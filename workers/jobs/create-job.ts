@@ -7,16 +7,20 @@ import { ApiError } from "../errors.js";
 import { newId, sha256Hex } from "../services/hashing.js";
 import { isKeyUnder, jobPrefix } from "../services/object-keys.js";
 import { RunpodError, runJob } from "../services/runpod.js";
+import { checkWebhookUrl } from "../services/webhook-url.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { cannotTakeInputs } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 
 export type CreatedJob = { job: JobRow; replayed: boolean };
+/** Who asks: the owner sees the job; the API key's webhook secret signs the job's webhooks. */
+export type Caller = { owner: string; apiKeyId: string };
 
 /** Records the job, opens its JobAssembler and dispatches it to RunPod. */
-export async function createJob(env: Env, owner: string, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+export async function createJob(env: Env, { owner, apiKeyId }: Caller, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
   const db = database(env);
+  if (request.webhook) checkWebhookUrl(request.webhook, { local: settings(env).local });
   const requestHash = await sha256Hex(JSON.stringify(request));
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(env, owner, idempotencyKey);
@@ -32,8 +36,11 @@ export async function createJob(env: Env, owner: string, request: CreateJobReque
   const now = Date.now();
   const id = newId("job");
   const params = { ...request.input, seed: request.input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! };
+  const webhook = request.webhook
+    ? { webhookUrl: request.webhook, webhookEvents: [...new Set(request.webhook_events ?? ["completed" as const])] }
+    : { webhookUrl: null, webhookEvents: null };
   const row = {
-    id, owner, type: request.type, status: "queued" as const, progress: 0, params,
+    id, owner, apiKeyId, ...webhook, type: request.type, status: "queued" as const, progress: 0, params,
     expectedImages: request.input.num_images, idempotencyKey: idempotencyKey ?? null, requestHash,
     createdAt: now, updatedAt: now, deadlineAt: now + settings(env).jobTimeoutMs,
   };

@@ -27,7 +27,7 @@ uploads.openapi(create, async (c) => {
   const store = createObjectStore(c.env);
   if (!store.capabilities.canPresign) throw cannotTakeInputs();
   const upload = await store.presignPut(key, { contentType, expiresInSeconds: UPLOAD_URL_SECONDS });
-  return c.json({ key, url: upload.url, headers: upload.headers, expiresAt: upload.expiresAt }, 201);
+  return c.json({ key, url: upload.url, method: "PUT" as const, headers: upload.headers, expiresAt: upload.expiresAt }, 201);
 });
 
 export default uploads;

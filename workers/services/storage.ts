@@ -33,6 +33,8 @@ export interface ObjectStore {
   upload(key: string, body: ObjectBytes, contentType: string): Promise<void>;
   /** A signed GET, answered as it comes (2xx, 304, 404, 412, 416), to stream through the Worker. */
   get(key: string, init?: { headers?: HeadersInit }): Promise<Response>;
+  /** DeleteObject; an object that is not there counts as deleted, as S3 has it. */
+  delete(key: string): Promise<void>;
 }
 
 export type ObjectStoreOptions = {
@@ -134,6 +136,12 @@ export function createObjectStore(env: Env, options: ObjectStoreOptions = {}): O
       const response = await transport.send("GET", key, { headers: init.headers });
       if (response.ok || PASSED_THROUGH_GET_STATUSES.has(response.status)) return response;
       throw await rejected(response, `GET ${key}`);
+    },
+
+    async delete(key) {
+      const response = await transport.send("DELETE", key);
+      if (!response.ok && response.status !== 404) throw await rejected(response, `DELETE ${key}`);
+      await response.body?.cancel();
     },
   };
 }
