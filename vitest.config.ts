@@ -28,6 +28,7 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             ...TEST_SECRETS,
+            ENVIRONMENT: "local",
             PUBLIC_BASE_URL: "https://easel.test",
             RUNPOD_API_BASE: `http://127.0.0.1:${process.env.EASEL_TEST_RUNPOD_PORT}`,
             S3_ENDPOINT: `http://127.0.0.1:${process.env.EASEL_TEST_S3_PORT}`,
@@ -35,6 +36,7 @@ export default defineConfig(async () => {
             JOB_TIMEOUT_SECONDS: "600",
             RUNPOD_REQUEST_TIMEOUT_MS: "1000",
             MAX_IMAGE_BYTES: String(4 * 1024 * 1024),
+            JOB_RATE_LIMIT: "10",
           },
         },
       }),

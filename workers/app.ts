@@ -1,7 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "./env.js";
+import { createMiddleware } from "hono/factory";
+import { ConfigurationError, settings, type AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
@@ -18,6 +19,7 @@ const API_BODY_LIMIT = 64 * 1024;
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  app.use("*", requireValidConfiguration);
   app.use("/api/*", requireJsonBody);
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
   app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
@@ -45,6 +47,7 @@ export function createApp() {
   });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof ConfigurationError) return c.json(new ApiError("unavailable", err.message).toJSON(), 503);
     if (err instanceof StoreRejectedError) {
       console.error("object store refused a request", err);
       return c.json(new ApiError("unavailable", "the object store refused the request; check its configuration").toJSON(), 503);
@@ -59,3 +62,9 @@ export function createApp() {
   });
   return app;
 }
+
+/** Every request, /health included, answers 503 naming the variable while the configuration is invalid. */
+const requireValidConfiguration = createMiddleware<AppEnv>(async (c, next) => {
+  settings(c.env);
+  await next();
+});
