@@ -6,7 +6,7 @@ import { ConfigurationError, settings, type AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
-import { StoreRejectedError } from "./services/storage.js";
+import { StoreRejectedError, StoreUnavailableError } from "./services/storage.js";
 import admin from "./routes/admin.js";
 import events from "./routes/events.js";
 import images from "./routes/images.js";
@@ -48,6 +48,10 @@ export function createApp() {
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
     if (err instanceof ConfigurationError) return c.json(new ApiError("unavailable", err.message).toJSON(), 503);
+    if (err instanceof StoreUnavailableError) {
+      console.error(err.message);
+      return c.json(new ApiError("unavailable", "the object store is unavailable; try again").toJSON(), 503);
+    }
     if (err instanceof StoreRejectedError) {
       console.error("object store refused a request", err);
       return c.json(new ApiError("unavailable", "the object store refused the request; check its configuration").toJSON(), 503);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../workers/app.js";
+import { StoreUnavailableError } from "../../workers/services/storage.js";
 import { BASE } from "../helpers/api.js";
 
 /** The app under a deployment's configuration: production unless ENVIRONMENT says local. */
@@ -46,5 +47,18 @@ describe("configuration checked at the first request", () => {
   it("serves a valid production configuration, and loopback URLs only in a local run", async () => {
     expect((await appWith({})).status).toBe(200);
     expect((await appWith({ ENVIRONMENT: "local", PUBLIC_BASE_URL: "http://127.0.0.1:8787" })).status).toBe(200);
+  });
+});
+
+describe("errors a client sees", () => {
+  it("renders an unavailable store as 503 without the object key it was reaching", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const app = createApp();
+    app.get("/api/store-down", () => {
+      throw new StoreUnavailableError("HEAD jobs/acme/job_123/0.png: answered 500");
+    });
+    const response = await app.fetch(new Request(`${BASE}/api/store-down`), env, createExecutionContext());
+    const error = await refusal(response);
+    expect(error).toEqual({ code: "unavailable", message: "the object store is unavailable; try again" });
   });
 });
