@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { createMiddleware } from "hono/factory";
 import { ConfigurationError, settings, type AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
-import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
+import { limitBody, limitSaveImageBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError, StoreUnavailableError } from "./services/storage.js";
 import admin from "./routes/admin.js";
@@ -24,7 +24,7 @@ export function createApp() {
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
   app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
-  app.use("/api/images/*", limitLegacyBody);
+  app.use("/api/images/save", limitSaveImageBody);
 
   app.route("/api/jobs", events);
   app.route("/api/jobs", jobs);

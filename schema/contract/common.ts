@@ -37,3 +37,9 @@ export const Sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "lowercase hex sha25
 export const ImageIndex = z.number().int().min(0).max(63);
 export const Progress = z.number().min(0).max(100);
 export const Base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, "base64");
+
+/**
+ * The largest body a signed webhook (and RunPod's own) may have: a completion listing 64 images
+ * fits with room to spare; bytes never travel in a signed webhook.
+ */
+export const SIGNED_WEBHOOK_MAX_BYTES = 32 * 1024;

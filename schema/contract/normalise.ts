@@ -35,11 +35,20 @@ export type Normalised =
 const VOLUME_MOUNT = /^\/runpod-volume\//;
 const S3_URL = /^s3:\/\/[^/]+\//;
 
+const asRecord = (body: unknown) =>
+  typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+
+/** A body in the contract's shape (its `type` names a contract event), valid or not: it must come signed. */
+export function isContractShaped(body: unknown): boolean {
+  const type = asRecord(body)?.type;
+  return typeof type === "string" && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
+}
+
 export function normaliseWebhook(body: unknown): Normalised {
-  const record = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  const record = asRecord(body);
   if (!record) return { ok: false, issues: [{ path: "", message: "expected a JSON object" }] };
 
-  if (typeof record.type === "string" && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(record.type)) {
+  if (isContractShaped(record)) {
     const parsed = WebhookEvent.safeParse(record);
     if (!parsed.success) return fail(parsed.error);
     if (parsed.data.type === "image_chunk" && parsed.data.chunk >= parsed.data.chunks) {

@@ -36,7 +36,10 @@ describe("POST /api/jobs", () => {
       expect(output.upload_url).toContain("X-Amz-Signature=");
       expect(output.headers["content-type"]).toBe("image/png");
     }
-    expect(input.callback.url).toMatch(new RegExp(`/api/webhooks/generation/${job.id}\\?token=.+`));
+    expect(input.callback.url).toBe(`https://easel.test/api/webhooks/generation/${job.id}`);
+    const legacyToken = new URL(input.callback.legacy_url!).searchParams.get("token");
+    expect(legacyToken).toMatch(/^[\w-]{43}$/);
+    expect(new URL(run.body.webhook).searchParams.get("token")).not.toBe(legacyToken);
     expect(input.callback.secret).toMatch(/^whsec_/);
     expect((await getJob(key, job.id)).status).toBe("queued");
   });

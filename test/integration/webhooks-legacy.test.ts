@@ -115,7 +115,7 @@ describe("the seed's legacy shapes", () => {
 
   it("refuses an oversized webhook body before reading it", async () => {
     const { handler } = await startJob("seed_huge", textToImage("huge", 1));
-    const response = await api(handler.callbackPath, {
+    const response = await api(handler.legacyCallbackPath, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ data: "A".repeat(6 * 1024 * 1024) }),
