@@ -51,9 +51,6 @@ export function normaliseWebhook(body: unknown): Normalised {
   if (isContractShaped(record)) {
     const parsed = WebhookEvent.safeParse(record);
     if (!parsed.success) return fail(parsed.error);
-    if (parsed.data.type === "image_chunk" && parsed.data.chunk >= parsed.data.chunks) {
-      return { ok: false, issues: [{ path: "chunk", message: "chunk must be below chunks" }] };
-    }
     const { job_id: jobId, runpod_job_id: runpodJobId } = parsed.data;
     return { ok: true, shape: "contract", jobId, ...(runpodJobId ? { runpodJobId } : {}), events: fromContract(parsed.data) };
   }
@@ -82,8 +79,6 @@ function fromContract(event: WebhookEvent): EaselEvent[] {
       return [{ kind: "progress", progress: event.progress, message: event.message }];
     case "image":
       return [{ kind: "image", image: fromMetadata(event.image), totalImages: event.total_images }];
-    case "image_chunk":
-      return [{ kind: "image_chunk", index: event.index, chunk: event.chunk, chunks: event.chunks, data: event.data, contentType: event.content_type }];
     case "completed":
       // The completion lists every image in full: an image whose own webhook was lost is recorded from it.
       return [
