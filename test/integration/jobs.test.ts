@@ -5,6 +5,8 @@ import { HandlerInput, type Job } from "../../schema/contract/index.js";
 import { createApp } from "../../workers/app.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
+import { assemblerState, runAlarmAfter, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
@@ -162,14 +164,21 @@ describe("POST /api/jobs", () => {
     await expect(dispatchedRun(job.id)).rejects.toThrow(/no RunPod run/);
   });
 
-  it("leaves the job failed with the reason when RunPod answers an error or does not answer", async () => {
+  it("leaves the job failed with the reason when RunPod refuses the run", async () => {
     const key = await createApiKey("jobs_dispatch_fail");
     const failed = await createJob(key, textToImage("[runpod:500]"));
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatch(/dispatch failed: RunPod answered 500/);
+  });
+
+  it("keeps a job whose /run timed out waiting for a sign of the run, and fails it when none comes in time", async () => {
+    const key = await createApiKey("jobs_dispatch_hang");
     const hung = await createJob(key, textToImage("[runpod:hang]"));
-    expect(hung.status).toBe("failed");
-    expect(hung.error).toMatch(/dispatch failed: .*timed out/);
+    expect(hung).toMatchObject({ status: "queued", error: null });
+    const stub = assemblerFor(env, hung.id);
+    expect(await workRow(stub, "dispatch_unknown")).not.toBeNull();
+    await runAlarmAfter(stub, DISPATCH_CONFIRM_MS + 1);
+    expect(await getJob(key, hung.id)).toMatchObject({ status: "failed", error: expect.stringMatching(/RunPod did not confirm the run within 5 minutes/) });
   });
 
   it("requires the style and content images to be the caller's own uploads", async () => {
@@ -240,7 +249,7 @@ describe("POST /api/jobs/:id/cancel", () => {
     const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) });
     expect(response.status).toBe(409);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/already completed/);
-    expect((await assemblerFor(env, job.id).snapshot()).job?.status).toBe("completed");
+    expect((await assemblerState(assemblerFor(env, job.id))).job?.status).toBe("completed");
   });
 
   it("cancels at RunPod with the JobAssembler's RunPod id even when D1 does not have it yet", async () => {
@@ -260,7 +269,7 @@ describe("POST /api/jobs/:id/cancel", () => {
     await stub.open({ id: "job_cancel_in_flight", owner: "jobs_cancel_in_flight", type: "text-to-image", prefix: "jobs/jobs_cancel_in_flight/job_cancel_in_flight/", expected: 1, deadlineAt: Date.now() + 60_000 });
     expect(await stub.cancel("canceled by the client")).toMatchObject({ result: "canceled" });
     await stub.dispatched(run.runpodId);
-    expect((await stub.snapshot()).job?.status).toBe("canceled");
+    expect((await assemblerState(stub)).job?.status).toBe("canceled");
     expect((await dispatchedRun(other.id)).canceled).toBe(true);
   });
 });

@@ -67,17 +67,22 @@ async function openAssembler(env: Env, job: JobRow): Promise<boolean> {
   }
 }
 
+/**
+ * The JobAssembler recorded the attempt when it opened. A refusal (or a failure before RunPod was
+ * called) ends the job now; a timeout leaves it "unknown": RunPod may run it, and the JobAssembler
+ * adopts the run from its first sign, or fails the job and cancels a run that shows up too late.
+ */
 async function dispatch(env: Env, store: ObjectStore, job: JobRow) {
   const assembler = assemblerFor(env, job.id);
   let runpodJobId: string;
   try {
     const input = await buildHandlerInput(env, store, job);
     const { runpod } = await callbackUrls(env, job.id);
-    runpodJobId = await runJob(env, job.type, input, runpod, settings(env).jobTimeoutMs);
+    runpodJobId = await runJob(env, job.type, input, runpod, job.deadlineAt);
   } catch (error) {
-    // Whatever went wrong, RunPod did not confirm a run: the job ends now instead of waiting for its deadline.
     if (!(error instanceof RunpodError || error instanceof StoreUnavailableError)) console.error("dispatch failed", error);
-    await assembler.end("failed", `dispatch failed: ${describe(error)}`);
+    const unknown = error instanceof RunpodError && error.outcomeUnknown;
+    await assembler.dispatchFailed(describe(error), unknown ? "unknown" : "refused");
     return;
   }
   await assembler.dispatched(runpodJobId);

@@ -74,7 +74,9 @@ webhooks.openapi(generation, async (c) => {
   if (normalised.jobId && normalised.jobId !== jobId) {
     throw new ApiError("validation_failed", "job_id does not match the URL", [{ path: "job_id", message: `expected ${jobId}` }]);
   }
-  const outcome = await assemblerFor(c.env, jobId).deliver({ webhookId, events: normalised.events, source: "handler" });
+  const outcome = await assemblerFor(c.env, jobId).deliver({
+    webhookId, events: normalised.events, source: "handler", ...(normalised.runpodJobId ? { runpodJobId: normalised.runpodJobId } : {}),
+  });
   const { body: ack, status } = acknowledge(outcome);
   return c.json(ack, status);
 });

@@ -4,7 +4,21 @@ import { settings } from "../env.js";
 
 export class RunpodError extends Error {
   override name = "RunpodError";
+
+  /** True when the call timed out: RunPod may have acted on it (a /run may have queued the job). */
+  constructor(
+    message: string,
+    readonly outcomeUnknown = false,
+  ) {
+    super(message);
+  }
 }
+
+// RunPod keeps a job's record this long past the deadline, so the deadline's status read (and its
+// retries) still finds it; the run itself cannot outlive the deadline (executionTimeout).
+const RECORD_MARGIN_MS = 10 * 60_000;
+const MIN_EXECUTION_TIMEOUT_MS = 5_000;
+const MIN_TTL_MS = 10_000;
 
 export function endpointFor(env: Env, type: JobType): string {
   return type === "text-to-image" ? env.RUNPOD_ENDPOINT_TEXT_TO_IMAGE : env.RUNPOD_ENDPOINT_STYLE_TRANSFER;
@@ -27,8 +41,8 @@ async function call(env: Env, path: string, init: RequestInit = {}): Promise<unk
       signal: AbortSignal.timeout(settings(env).runpodTimeoutMs),
     });
   } catch (error) {
-    const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : String(error);
-    throw new RunpodError(`RunPod ${path.split("/")[3] ?? "request"} ${reason}`);
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    throw new RunpodError(`RunPod ${path.split("/")[3] ?? "request"} ${timedOut ? "timed out" : String(error)}`, timedOut);
   }
   const text = await response.text();
   if (!response.ok) throw new RunpodError(`RunPod answered ${response.status}: ${text.slice(0, 300)}`);
@@ -39,9 +53,15 @@ async function call(env: Env, path: string, init: RequestInit = {}): Promise<unk
   }
 }
 
-/** `POST /v2/{endpoint}/run`: queues the job; RunPod calls `webhook` when it ends. */
-export async function runJob(env: Env, type: JobType, input: HandlerInput, webhook: string, timeoutMs: number) {
-  const body = { input, webhook, policy: { executionTimeout: timeoutMs, ttl: timeoutMs + 60_000 } };
+/**
+ * `POST /v2/{endpoint}/run`: queues the job; RunPod calls `webhook` when it ends. RunPod starts
+ * `executionTimeout` when a worker takes the job, so it is the time left until the deadline, not
+ * the job's whole budget.
+ */
+export async function runJob(env: Env, type: JobType, input: HandlerInput, webhook: string, deadlineAt: number) {
+  const left = deadlineAt - Date.now();
+  const policy = { executionTimeout: Math.max(MIN_EXECUTION_TIMEOUT_MS, left), ttl: Math.max(MIN_TTL_MS, left + RECORD_MARGIN_MS) };
+  const body = { input, webhook, policy };
   const result = (await call(env, `/v2/${endpointFor(env, type)}/run`, { method: "POST", body: JSON.stringify(body) })) as {
     id?: unknown;
   };
