@@ -48,16 +48,20 @@ export async function runDeadline(ctx: DeadlineContext): Promise<void> {
     if (!isOver(state.job()!)) endIncomplete(state, schedule, settled.lastError);
     return;
   }
-  endJob(state, schedule, "timed_out", `deadline passed while RunPod reported ${signal.status}; canceled at RunPod`);
+  endJob(state, schedule, "timed_out", `deadline passed while RunPod reported ${signal.status}, ${recorded(state, settled.lastError)}; canceled at RunPod`);
+}
+
+/** "k of n images recorded", and what was kept unverified, with the last error that kept it. */
+function recorded(state: AssemblerState, lastError: string | null): string {
+  const verified = state.images().filter((image) => image.state === "verified").length;
+  const kept = state.images().length - verified;
+  const keptNote = kept ? `; ${kept} announced but not verified (${lastError ?? "not yet checked"})` : "";
+  return `${verified} of ${state.job()!.expected} images recorded${keptNote}`;
 }
 
 /** The deadline ends a job that still lacks images: what is missing, and why, is its reason. */
 function endIncomplete(state: AssemblerState, schedule: Schedule, lastError: string | null) {
-  const job = state.job()!;
   const missing = unannounced(state);
   if (state.completion() !== undefined && missing.length) return endJob(state, schedule, "failed", missingImagesReason(state, missing));
-  const verified = state.images().filter((image) => image.state === "verified").length;
-  const kept = state.images().length - verified;
-  const keptNote = kept ? `; ${kept} announced but not verified (${lastError ?? "not yet checked"})` : "";
-  endJob(state, schedule, "timed_out", `deadline passed with ${verified} of ${job.expected} images recorded${keptNote}`);
+  endJob(state, schedule, "timed_out", `deadline passed with ${recorded(state, lastError)}`);
 }
