@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createScheduledController, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import { createScheduledController, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
@@ -11,10 +11,7 @@ import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
 async function runCron() {
-  const controller = createScheduledController({ scheduledTime: new Date(), cron: "*/5 * * * *" });
-  const ctx = createExecutionContext();
-  await worker.scheduled(controller, env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "*/5 * * * *" }), env);
 }
 
 const overdue = () => Date.now() - SWEEP_GRACE_MS - 1_000;
