@@ -46,7 +46,7 @@ export function createApp() {
     throw new ApiError("not_found", "no such route");
   });
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof ApiError) return c.json(err.toJSON(), err.status, err.headers);
     if (err instanceof ConfigurationError) return c.json(new ApiError("unavailable", err.message).toJSON(), 503);
     if (err instanceof StoreUnavailableError) {
       console.error(err.message);

@@ -90,16 +90,39 @@ describe("POST /api/jobs", () => {
     expect(list.jobs).toHaveLength(0);
   });
 
-  it("answers 429 with Retry-After past the per-key creation limit, and records nothing more", async () => {
+  it("answers 429 with Retry-After and RateLimit past the per-key creation limit, and records nothing more", async () => {
     const key = await createApiKey("jobs_rate_limited");
     for (let index = 0; index < 10; index++) await createJob(key, textToImage(`burst ${index}`, 1));
     const refused = await postJson("/api/jobs", textToImage("one too many", 1), bearer(key));
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("60");
+    expect(refused.headers.get("ratelimit")).toBe('"jobs";r=0;t=60');
+    expect(refused.headers.get("ratelimit-policy")).toBe('"jobs";q=10;w=60');
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
     const list = (await (await api("/api/jobs?limit=100", { headers: bearer(key) })).json()) as { jobs: unknown[] };
     expect(list.jobs).toHaveLength(10);
     expect((await postJson("/api/jobs", textToImage("another key", 1), bearer(await createApiKey("jobs_rate_other")))).status).toBe(202);
+  });
+
+  it("announces the policy on a created job", async () => {
+    const created = await postJson("/api/jobs", textToImage("policy", 1), bearer(await createApiKey("jobs_rate_policy")));
+    expect(created.status).toBe(202);
+    expect(created.headers.get("ratelimit-policy")).toBe('"jobs";q=10;w=60');
+  });
+
+  it("counts neither refused requests nor idempotent replays against the creation limit", async () => {
+    const key = await createApiKey("jobs_rate_fair");
+    for (let index = 0; index < 12; index++) {
+      expect((await postJson("/api/jobs", { type: "text-to-image", input: { prompt: "" } }, bearer(key))).status).toBe(400);
+    }
+    const first = await createJob(key, textToImage("kept once", 1), { "idempotency-key": "retry-me" });
+    for (let index = 0; index < 12; index++) {
+      const replay = await postJson("/api/jobs", textToImage("kept once", 1), { ...bearer(key), "idempotency-key": "retry-me" });
+      expect(replay.status).toBe(202);
+      expect(((await replay.json()) as { id: string }).id).toBe(first.id);
+    }
+    for (let index = 1; index < 10; index++) await createJob(key, textToImage(`fresh ${index}`, 1));
+    expect((await postJson("/api/jobs", textToImage("the eleventh", 1), bearer(key))).status).toBe(429);
   });
 
   it("refuses requests without a valid API key", async () => {

@@ -9,13 +9,17 @@ import { isKeyUnder, jobPrefix } from "../services/object-keys.js";
 import { RunpodError, runJob } from "../services/runpod.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
+import { countNewJob } from "../middleware/rate-limit.js";
 import { cannotTakeInputs } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 
 export type CreatedJob = { job: JobRow; replayed: boolean };
 
+export type Caller = { owner: string; apiKeyId: string };
+
 /** Records the job, opens its JobAssembler and dispatches it to RunPod. */
-export async function createJob(env: Env, owner: string, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+export async function createJob(env: Env, caller: Caller, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+  const { owner } = caller;
   const db = database(env);
   const requestHash = await sha256Hex(JSON.stringify(request));
   if (idempotencyKey) {
@@ -29,6 +33,8 @@ export async function createJob(env: Env, owner: string, request: CreateJobReque
     await requireUpload(store, owner, request.input.content_image, "input.content_image");
   }
 
+  // Only a valid new job counts: replays and refused requests are answered above without using the quota.
+  await countNewJob(env, caller.apiKeyId);
   const now = Date.now();
   const id = newId("job");
   const params = { ...request.input, seed: request.input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! };

@@ -6,7 +6,7 @@ import { cancelOwnedJob } from "../jobs/cancel-job.js";
 import { createJob } from "../jobs/create-job.js";
 import { getJobView, listJobViews, toJobView } from "../jobs/job-view.js";
 import { requireApiKey } from "../middleware/auth.js";
-import { limitJobCreation } from "../middleware/rate-limit.js";
+import { announceJobRateLimit } from "../middleware/rate-limit.js";
 import { validationHook } from "../middleware/validation.js";
 import { createObjectStore } from "../services/storage.js";
 import { IdParam, errors, json } from "./openapi-common.js";
@@ -19,7 +19,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   security,
-  middleware: [limitJobCreation] as const,
+  middleware: [announceJobRateLimit] as const,
   request: {
     headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
     body: { required: true, content: { "application/json": { schema: CreateJobRequest } } },
@@ -28,7 +28,7 @@ const create = createRoute({
 });
 
 jobs.openapi(create, async (c) => {
-  const { job, replayed } = await createJob(c.env, c.get("owner"), c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
+  const { job, replayed } = await createJob(c.env, { owner: c.get("owner"), apiKeyId: c.get("apiKeyId") }, c.req.valid("json"), c.req.valid("header")["idempotency-key"]);
   if (!replayed) return c.json(await toJobView(c.env, createObjectStore(c.env), job, []), 202);
   c.header("idempotent-replayed", "true");
   return c.json(await getJobView(c.env, c.get("owner"), job.id), 202);
