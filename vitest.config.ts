@@ -35,7 +35,8 @@ export default defineConfig(async () => {
             S3_BUCKET: "easel-test",
             JOB_TIMEOUT_SECONDS: "600",
             RUNPOD_REQUEST_TIMEOUT_MS: "1000",
-            MAX_IMAGE_BYTES: String(4 * 1024 * 1024),
+            // The configured maximum, as deployed: the legacy bytes path is tested at it.
+            MAX_IMAGE_BYTES: String(20 * 1024 * 1024),
             JOB_RATE_LIMIT: "10",
           },
         },

@@ -20,6 +20,10 @@ async function uploadInput(key: string, bytes: Uint8Array) {
   return upload.key;
 }
 
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+// Past the legacy limit: base64 of the largest image (4/3 of it) plus the 64 KiB envelope.
+const LEGACY_BODY_BYTES = Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 65 * 1024;
+
 const rows = async (jobId: string) =>
   (await env.DB.prepare("SELECT idx, key, size, source, sha256 FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all()).results;
 
@@ -104,7 +108,7 @@ describe("the seed's legacy shapes", () => {
   it.each([
     ["base64 that does not decode", { data: "%%%not-base64%%%" }, 400],
     ["bytes that are no image", { data: toBase64(new TextEncoder().encode("just some text, not a picture")) }, 422],
-    ["an image over the maximum size", { data: toBase64(pngBytes(64, 64, 4 * 1024 * 1024 + 1)) }, 413],
+    ["an image over the maximum size", { data: toBase64(pngBytes(64, 64, MAX_IMAGE_BYTES + 1)) }, 413],
   ])("rejects %s with nothing changed", async (_, fields, status) => {
     const { key, job, handler } = await startJob(`seed_bad_${status}`, textToImage("bad", 1));
     const response = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "x.png", ...fields });
@@ -118,9 +122,34 @@ describe("the seed's legacy shapes", () => {
     const response = await api(handler.legacyCallbackPath, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ data: "A".repeat(6 * 1024 * 1024) }),
+      body: JSON.stringify({ data: "A".repeat(LEGACY_BODY_BYTES) }),
     });
     expect(response.status).toBe(413);
+  });
+});
+
+describe("legacy bytes at the configured maximum (20 MiB, a body of about 28 MB)", () => {
+  const largest = () => pngBytes(2048, 2048, MAX_IMAGE_BYTES, 11);
+
+  it("stores a legacy image of exactly the maximum size sent to the legacy URL, and records only its metadata", async () => {
+    const { key, job, handler } = await startJob("legacy_max", textToImage("largest", 1));
+    const bytes = largest();
+    const response = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "largest.png", data: toBase64(bytes) });
+    expect(response.status).toBe(200);
+    const [image] = (await getJob(key, job.id)).images;
+    expect(image).toMatchObject({ size: MAX_IMAGE_BYTES, width: 2048, height: 2048 });
+    const stored = new Uint8Array(await (await fetch(image!.url)).arrayBuffer());
+    expect(await sha256Hex(stored)).toBe(await sha256Hex(bytes));
+    expect(await rows(job.id)).toEqual([{ idx: 0, key: image!.key, size: MAX_IMAGE_BYTES, source: "legacy-bytes", sha256: await sha256Hex(bytes) }]);
+  });
+
+  it("stores one of the maximum size through POST /api/images/save", async () => {
+    const { key, job } = await startJob("legacy_max_save", textToImage("largest saved", 1));
+    const bytes = largest();
+    const saved = await postJson("/api/images/save", { jobId: job.id, index: 0, data: toBase64(bytes), format: "png" }, bearer(key));
+    expect(await saved.json()).toMatchObject({ storedAs: "bytes-uploaded", result: "applied" });
+    const [image] = (await getJob(key, job.id)).images;
+    expect(await sha256Hex(new Uint8Array(await (await fetch(image!.url)).arrayBuffer()))).toBe(await sha256Hex(bytes));
   });
 });
 
@@ -138,7 +167,7 @@ describe("POST /api/images/save", () => {
 
   it("refuses an oversized body before reading it", async () => {
     const key = await createApiKey("save_huge");
-    const response = await postJson("/api/images/save", { jobId: "job_not_read", index: 0, data: "A".repeat(6 * 1024 * 1024) }, bearer(key));
+    const response = await postJson("/api/images/save", { jobId: "job_not_read", index: 0, data: "A".repeat(LEGACY_BODY_BYTES) }, bearer(key));
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
   });
