@@ -64,7 +64,7 @@ export const HandlerResult = z.object({
 
 /** RunPod's own completion webhook (the body RunPod POSTs to the `webhook` given at `/run`). */
 export const RunpodWebhook = z.object({
-  id: z.string(),
+  id: RunpodJobId,
   status: z.enum(["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "IN_QUEUE", "IN_PROGRESS"]),
   output: z.unknown().optional(),
   error: z.unknown().optional(),

@@ -1,4 +1,4 @@
-import { cancelJob } from "../services/runpod.js";
+import { RunpodError, cancelJob } from "../services/runpod.js";
 import type { Schedule, WorkName } from "./schedule.js";
 import { isOver, type AssemblerState } from "./state.js";
 
@@ -42,6 +42,8 @@ export async function cancelRun(env: Env, state: AssemblerState, schedule: Sched
     await cancelJob(env, state.job()!.type, runpodJobId);
     schedule.done(name);
   } catch (error) {
+    // RunPod does not know the run (any more): there is nothing left to cancel.
+    if (error instanceof RunpodError && error.status === 404) return schedule.done(name);
     const message = error instanceof Error ? error.message : String(error);
     const attempts = schedule.retry(name, message);
     if (attempts >= CANCEL_ATTEMPTS) {

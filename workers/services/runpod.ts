@@ -5,10 +5,14 @@ import { settings } from "../env.js";
 export class RunpodError extends Error {
   override name = "RunpodError";
 
-  /** True when the call timed out: RunPod may have acted on it (a /run may have queued the job). */
+  /**
+   * `outcomeUnknown`: the call timed out, so RunPod may have acted on it (a /run may have queued
+   * the job). `status`: RunPod's HTTP answer, when it gave one.
+   */
   constructor(
     message: string,
     readonly outcomeUnknown = false,
+    readonly status: number | null = null,
   ) {
     super(message);
   }
@@ -45,7 +49,7 @@ async function call(env: Env, path: string, init: RequestInit = {}): Promise<unk
     throw new RunpodError(`RunPod ${path.split("/")[3] ?? "request"} ${timedOut ? "timed out" : String(error)}`, timedOut);
   }
   const text = await response.text();
-  if (!response.ok) throw new RunpodError(`RunPod answered ${response.status}: ${text.slice(0, 300)}`);
+  if (!response.ok) throw new RunpodError(`RunPod answered ${response.status}: ${text.slice(0, 300)}`, false, response.status);
   try {
     return JSON.parse(text);
   } catch {
