@@ -2,6 +2,9 @@ import { z } from "zod";
 
 export const CONTRACT_VERSION = 1;
 
+/** Where RunPod mounts a network volume on a GPU worker; a legacy volume path is a key under it. */
+export const VOLUME_MOUNT_PATH = "/runpod-volume";
+
 export const JOB_TYPES = ["text-to-image", "style-transfer"] as const;
 export const JOB_STATUSES = ["queued", "running", "completed", "failed", "canceled", "timed_out"] as const;
 /** A job in one of these has ended: nothing more is recorded on it. */

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { VOLUME_MOUNT_PATH } from "./common.js";
 import { WEBHOOK_EVENT_TYPES, WebhookEvent, type ImageMetadata } from "./events.js";
 import {
   LegacyImageMessage,
@@ -32,7 +33,7 @@ export type Normalised =
   | { ok: true; shape: "contract" | "legacy"; jobId: string | undefined; runpodJobId?: string; events: EaselEvent[] }
   | { ok: false; issues: FieldIssue[] };
 
-const VOLUME_MOUNT = /^\/runpod-volume\//;
+const VOLUME_MOUNT = new RegExp(`^${VOLUME_MOUNT_PATH}/`);
 const S3_URL = /^s3:\/\/[^/]+\//;
 
 const asRecord = (body: unknown) =>

@@ -16,7 +16,4 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex } from "../../workers/services/hashing.js";
