@@ -4,7 +4,8 @@ import { describe, expect, inject, it } from "vitest";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
 import { COMPLETION_GRACE_MS } from "../../workers/assembler/settle.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
-import type { ObjectStore } from "../../workers/services/storage.js";
+import { createObjectStore, type ObjectStore } from "../../workers/services/storage.js";
+import { pngBytes } from "../helpers/images.js";
 import { api, bearer, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
@@ -116,6 +117,30 @@ describe("the deadline", () => {
     await runAlarmAfter(stub, 10 * 60_000);
     expect(await getJob(key, job.id)).toMatchObject({ status: "timed_out", error: expect.stringMatching(/status could not be read in 5 attempts/) });
     expect((await dispatchedRun(job.id)).canceled).toBe(true);
+  });
+});
+
+describe("checks that a deferral must not skip", () => {
+  it("applies the size limit to a HEAD deferred by an outage", async () => {
+    const { key, job, handler, stub, prefix } = await startJob("fp_deferred_size");
+    const oversized = handler.input.outputs[0]!.key;
+    await createObjectStore(env).put(oversized, pngBytes(64, 64, 20 * 1024 * 1024 + 1), "image/png");
+    await outage(prefix, true);
+    const kept = await handler.sendUnsigned({ job_id: job.id, image_index: 0, s3Key: oversized, format: "png" });
+    expect(kept.status).toBe(202);
+    await outage(prefix, false);
+    await runAlarmAfter(stub, 60_000);
+    expect((await getJob(key, job.id)).images).toEqual([]);
+    expect((await assemblerState(stub)).events.at(-1)).toMatchObject({ type: "image_rejected", data: { reason: expect.stringMatching(/exceeds the maximum/) } });
+  });
+
+  it("keeps a URL's query (a presigned signature, a token) out of a job's error", async () => {
+    const { key, job, handler } = await startJob("fp_secret_error");
+    const leaked = `${handler.input.outputs[0]!.upload_url} gave up after 5 attempts`;
+    await handler.send({ type: "failed", job_id: job.id, error: `upload of output 0 failed: ${leaked}` });
+    const { error } = await getJob(key, job.id);
+    expect(error).toMatch(/^upload of output 0 failed: http:\/\/127\.0\.0\.1:\d+\/easel-test\/jobs\/fp_secret_error\/.*\/0\.png\?… gave up/);
+    expect(error).not.toMatch(/X-Amz-Signature|X-Amz-Credential/);
   });
 });
 
