@@ -26,7 +26,7 @@ def failed_event(job_id: str, error: str) -> dict[str, Any]:
 
 
 def volume_completion(job_id: str, images: list[dict[str, Any]], mount_path: str) -> dict[str, Any]:
-    """The seed's completion shape, which the Worker's webhook route reads for network-volume stores."""
+    """The legacy completion shape (docs/legacy-formats.md), which the Worker's webhook route reads for network-volume stores."""
     return {
         "job_id": job_id,
         "status": "COMPLETED",

@@ -116,7 +116,7 @@ function normaliseLegacyImage(message: LegacyImageMessage): EaselEvent | { issue
   return { issue: { path: "s3Key", message: "an image needs s3Key, networkVolumePath or data" } };
 }
 
-/** The seed's completion: keys by position in any of its lists, bytes only where no key exists. */
+/** A legacy handler's completion: keys by position in any of its lists, bytes only where no key exists. */
 export function normaliseLegacyCompletion(message: LegacyCompletion): EaselEvent[] {
   const lists = [message.network_volume_paths, message.s3Keys, message.networkVolumePaths];
   const count = Math.max(0, ...lists.map((list) => list?.length ?? 0), message.images?.length ?? 0);

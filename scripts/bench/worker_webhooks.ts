@@ -88,7 +88,7 @@ try {
   console.log("| webhook | count | body bytes | median ms | p90 ms |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   console.log(row("`image` (contract; bytes already in the bucket)", contract));
-  console.log(row("seed per-image message with base64 `data` (1.10 MB image)", legacy));
+  console.log(row("legacy per-image message with base64 `data` (1.10 MB image)", legacy));
   console.log(`\nD1 after ${report.overall.images} images: ${report.overall.bytesInD1} bytes of image data, ${report.overall.rate}% S3-only, ${report.overall.metadataBytesPerImage} bytes of metadata per image row.`);
 } finally {
   await stack.stop();

@@ -27,9 +27,9 @@ const LEGACY_BODY_BYTES = Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 65 * 1024;
 const rows = async (jobId: string) =>
   (await env.DB.prepare("SELECT idx, key, size, source, sha256 FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all()).results;
 
-describe("the seed's legacy shapes", () => {
-  it("text-to-image: per-image messages with s3Key, then the seed's completion, end in metadata-only rows", async () => {
-    const { key, job, handler } = await startJob("seed_t2i");
+describe("legacy handlers' shapes", () => {
+  it("text-to-image: per-image messages with s3Key, then the legacy completion, end in metadata-only rows", async () => {
+    const { key, job, handler } = await startJob("legacy_t2i");
     const images = [await handler.upload(0), await handler.upload(1)];
     for (const [index, image] of images.entries()) {
       const message = {
@@ -53,8 +53,8 @@ describe("the seed's legacy shapes", () => {
     expect((await storageReport()).byType["text-to-image"]).toMatchObject({ bytesInD1: 0, rate: 100 });
   });
 
-  it("style transfer: the seed's completion alone (s3Keys, network_volume_paths as strings) completes the job", async () => {
-    const key = await createApiKey("seed_style");
+  it("style transfer: the legacy completion alone (s3Keys, network_volume_paths as strings) completes the job", async () => {
+    const key = await createApiKey("legacy_style");
     const style = await uploadInput(key, pngBytes(32, 32, 512, 9));
     const content = await uploadInput(key, pngBytes(32, 32, 512, 3));
     const job = await createJob(key, { type: "style-transfer", input: { style_image: style, content_image: content, strength: 0.7 } });
@@ -75,7 +75,7 @@ describe("the seed's legacy shapes", () => {
   });
 
   it("puts base64 bytes in the bucket and records only metadata (the 1.10 MB case)", async () => {
-    const { key, job, handler } = await startJob("seed_bytes", textToImage("bytes", 1));
+    const { key, job, handler } = await startJob("legacy_bytes", textToImage("bytes", 1));
     const bytes = pngBytes(1024, 1024, 1_153_434, 7);
     const response = await handler.sendUnsigned({ job_id: job.id, status: "COMPLETED", progress: 100, images: [toBase64(bytes)] });
     expect(response.status).toBe(200);
@@ -89,7 +89,7 @@ describe("the seed's legacy shapes", () => {
   });
 
   it("assembles chunks sent out of order and twice, then uploads the image once", async () => {
-    const { key, job, handler } = await startJob("seed_chunks", textToImage("chunks", 1));
+    const { key, job, handler } = await startJob("legacy_chunks", textToImage("chunks", 1));
     const bytes = pngBytes(300, 200, 100_000, 5);
     const pieces = [0, 1, 2].map((chunk) => toBase64(bytes.subarray(chunk * 40_000, (chunk + 1) * 40_000)));
     for (const chunk of [2, 0, 2]) {
@@ -110,7 +110,7 @@ describe("the seed's legacy shapes", () => {
     ["bytes that are no image", { data: toBase64(new TextEncoder().encode("just some text, not a picture")) }, 422],
     ["an image over the maximum size", { data: toBase64(pngBytes(64, 64, MAX_IMAGE_BYTES + 1)) }, 413],
   ])("rejects %s with nothing changed", { timeout: 60_000 }, async (_, fields, status) => {
-    const { key, job, handler } = await startJob(`seed_bad_${status}`, textToImage("bad", 1));
+    const { key, job, handler } = await startJob(`legacy_bad_${status}`, textToImage("bad", 1));
     const response = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "x.png", ...fields });
     expect(response.status).toBe(status);
     expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
@@ -118,7 +118,7 @@ describe("the seed's legacy shapes", () => {
   });
 
   it("refuses an oversized webhook body before reading it", { timeout: 60_000 }, async () => {
-    const { handler } = await startJob("seed_huge", textToImage("huge", 1));
+    const { handler } = await startJob("legacy_huge", textToImage("huge", 1));
     const response = await api(handler.legacyCallbackPath, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -31,7 +31,7 @@ describe("webhook event vectors", () => {
   });
 });
 
-describe("legacy webhook vectors (the seed's shapes)", () => {
+describe("legacy webhook vectors (docs/legacy-formats.md)", () => {
   it.each(legacyVectors.valid)("normalises $name", ({ payload, events }) => {
     const result = normaliseWebhook(payload);
     expect(result).toMatchObject({ ok: true, shape: "legacy" });
