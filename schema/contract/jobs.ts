@@ -104,7 +104,12 @@ const jobFields = {
   type: JobType,
   status: JobStatus,
   progress: z.number(),
-  error: z.string().nullable(),
+  error: z
+    .string()
+    .nullable()
+    .describe(
+      "Why the job ended failed, canceled or timed_out (null otherwise). A completion that lists fewer images than were asked for waits 60 s (never past the deadline) for the others, then fails with 'the handler completed with k of n images; missing indices …'; the images that arrived stay on the job.",
+    ),
   input: z.record(z.string(), z.unknown()),
   createdAt: timestamp,
   updatedAt: timestamp,

@@ -3,7 +3,7 @@
 Starts s3rver (a real S3 server) and a local webhook receiver, then for each image kind times
 (a) a bare presigned PUT of the bytes and (b) the handler's delivery of the same bytes (presigned
 PUT with retries, size/type/dimensions/sha256, signed `image` webhook), and measures the bytes of
-each image webhook. The seed's way (the image as base64 inside the webhook) is measured as a reference.
+each image webhook. The legacy handlers' way (the image as base64 inside the webhook) is measured as a reference.
 Prints a markdown table.
 
     gpu-handler/.venv/bin/python scripts/bench/handler_delivery.py [--rounds 3]
@@ -46,7 +46,7 @@ def png(picture: Image.Image) -> bytes:
 
 
 def seed_sized_png() -> bytes:
-    """About the seed's 1.10 MB: a 1024x1024 picture with a little photo-like noise in it."""
+    """About a legacy handler's 1.10 MB image: a 1024x1024 picture with a little photo-like noise in it."""
     noise = Image.frombytes("RGB", (1024, 1024), random.Random(7).randbytes(1024 * 1024 * 3))
     return png(Image.blend(text_to_image("seed-sized", 7, 1024, 1024), noise, 0.012))
 
@@ -92,7 +92,7 @@ def handler_delivery(s3, receiver, session, settings, data: bytes, count: int) -
 
 
 def seed_style_webhook(receiver, session, data: bytes) -> tuple[int, float]:
-    """The seed's per-image message: the bytes as base64 in the webhook body."""
+    """A legacy per-image message: the bytes as base64 in the webhook body."""
     body = json.dumps({"job_id": "job_bench", "image_index": 0, "total_images": 1, "filename": "0.png",
                        "subfolder": "", "type": "output", "data": base64.b64encode(data).decode(),
                        "s3Key": None, "networkVolumePath": None, "fileSize": len(data), "format": "png"})
@@ -130,7 +130,7 @@ def main() -> None:
             rows.append(f"| {name} | {len(data):,} | {body:,} ({signed:,} signed) | {seed_bytes:,} | "
                         f"{ms(bare)} | {ms(delivered)} | {overhead * 1000:+.1f} |")
     print(f"GPU handler delivery: {rounds * PER_JOB} images per kind, s3rver and a webhook receiver on loopback\n")
-    print("| image | image bytes | image webhook bytes | seed webhook bytes (base64 inline) "
+    print("| image | image bytes | image webhook bytes | legacy webhook bytes (base64 inline) "
           "| bare PUT ms (median / p90) | delivery ms: PUT + metadata + signed webhook (median / p90) "
           "| delivery minus bare PUT (median ms) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -42,7 +42,7 @@ async function contractImages(maker: JobMaker, workerUrl: string): Promise<Sampl
   return samples;
 }
 
-/** The seed's per-image message with the bytes inline, unsigned, to the legacy URL (the route with the job's token). */
+/** A legacy handler's per-image message with the bytes inline, unsigned, to the legacy URL (the route with the job's token). */
 async function legacyBytes(maker: JobMaker): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let job = 0; job < LEGACY_IMAGES; job++) {
@@ -84,7 +84,7 @@ try {
   console.log("| webhook | count | body bytes | median ms | p90 ms |");
   console.log("| --- | ---: | ---: | ---: | ---: |");
   console.log(row("`image` (contract, signed; bytes already in the bucket)", contract));
-  console.log(row("seed per-image message with base64 `data` (1.10 MB image), legacy URL", legacy));
+  console.log(row("legacy per-image message with base64 `data` (1.10 MB image), legacy URL", legacy));
   console.log(`\nD1 after ${report.overall.images} images: ${report.overall.bytesInD1} bytes of image data, ${report.overall.rate}% S3-only, ${report.overall.metadataBytesPerImage} bytes of metadata per image row.`);
 } finally {
   await stopEverything();

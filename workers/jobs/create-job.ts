@@ -10,6 +10,7 @@ import { RunpodError, runJob } from "../services/runpod.js";
 import { checkWebhookUrl } from "../services/webhook-url.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
+import { countNewJob } from "../middleware/rate-limit.js";
 import { cannotTakeInputs } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 
@@ -33,6 +34,8 @@ export async function createJob(env: Env, { owner, apiKeyId }: Caller, request: 
     await requireUpload(store, owner, request.input.content_image, "input.content_image");
   }
 
+  // Only a valid new job counts: replays and refused requests are answered above without using the quota.
+  await countNewJob(env, apiKeyId);
   const now = Date.now();
   const id = newId("job");
   const params = { ...request.input, seed: request.input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! };
@@ -74,17 +77,22 @@ async function openAssembler(env: Env, job: JobRow): Promise<boolean> {
   }
 }
 
+/**
+ * The JobAssembler recorded the attempt when it opened. A refusal (or a failure before RunPod was
+ * called) ends the job now; a timeout leaves it "unknown": RunPod may run it, and the JobAssembler
+ * adopts the run from its first sign, or fails the job and cancels a run that shows up too late.
+ */
 async function dispatch(env: Env, store: ObjectStore, job: JobRow) {
   const assembler = assemblerFor(env, job.id);
   let runpodJobId: string;
   try {
     const input = await buildHandlerInput(env, store, job);
     const { runpod } = await callbackUrls(env, job.id);
-    runpodJobId = await runJob(env, job.type, input, runpod, settings(env).jobTimeoutMs);
+    runpodJobId = await runJob(env, job.type, input, runpod, job.deadlineAt);
   } catch (error) {
-    // Whatever went wrong, RunPod did not confirm a run: the job ends now instead of waiting for its deadline.
     if (!(error instanceof RunpodError || error instanceof StoreUnavailableError)) console.error("dispatch failed", error);
-    await assembler.end("failed", `dispatch failed: ${describe(error)}`);
+    const unknown = error instanceof RunpodError && error.outcomeUnknown;
+    await assembler.dispatchFailed(describe(error), unknown ? "unknown" : "refused");
     return;
   }
   await assembler.dispatched(runpodJobId);

@@ -1,5 +1,5 @@
 import { assemblerFor } from "../assembler/assembler-for.js";
-import { TERMINAL } from "../assembler/state.js";
+import { isFinalStatus } from "../../schema/contract/index.js";
 import type { JobRow } from "../../schema/d1.js";
 
 /** Seconds to hold for `Prefer: wait` or `wait=N` (RFC 7240), capped; null when not asked (or `respond-async` is). */
@@ -19,7 +19,7 @@ export function preferredWaitSeconds(header: string | undefined, maxSeconds: num
  * sends `end` once the ending is in D1), so no polling.
  */
 export async function waitForJobEnd(env: Env, job: JobRow, seconds: number): Promise<void> {
-  if (seconds <= 0 || TERMINAL.includes(job.status)) return;
+  if (seconds <= 0 || isFinalStatus(job.status)) return;
   // Past every event: the stream carries nothing but its final `end`.
   const stream = await assemblerFor(env, job.id).events(Number.MAX_SAFE_INTEGER, job.status);
   const reader = stream.getReader();

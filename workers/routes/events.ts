@@ -3,7 +3,7 @@ import { z } from "zod";
 import { JOB_EVENT_DATA, JOB_EVENT_NAMES, type JobEventName } from "../../schema/contract/index.js";
 import type { AppEnv } from "../env.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
-import { TERMINAL } from "../assembler/state.js";
+import { isFinalStatus } from "../../schema/contract/index.js";
 import { getOwnedJob } from "../jobs/job-view.js";
 import { requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";
@@ -58,7 +58,7 @@ events.openapi(watch, async (c) => {
   const job = await getOwnedJob(c.env, c.get("owner"), id);
   const resumeAfter = c.req.valid("header")["last-event-id"];
   const stream = await assemblerFor(c.env, id).events(Number(resumeAfter ?? 0), job.status);
-  if (resumeAfter === undefined || !TERMINAL.includes(job.status)) return new Response(stream, { headers: SSE_HEADERS });
+  if (resumeAfter === undefined || !isFinalStatus(job.status)) return new Response(stream, { headers: SSE_HEADERS });
   // An ended job's stream is short and closes by itself: read it whole to see whether anything but `end` is left.
   const text = await new Response(stream).text();
   if (!/^id: /m.test(text)) return c.body(null, 204);

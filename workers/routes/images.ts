@@ -21,7 +21,7 @@ const save = createRoute({
   path: "/save",
   security: [{ apiKey: [] }],
   middleware: [requireApiKey] as const,
-  summary: "Save one delivered image (the seed's route): S3 key first, bytes only as a fallback that goes to the bucket",
+  summary: "Save one delivered image (the legacy front end's route, docs/legacy-formats.md): S3 key first, bytes only as a fallback that goes to the bucket",
   request: { body: { required: true, content: { "application/json": { schema: SaveImageRequest } } } },
   responses: {
     200: json(SaveImageResult, "recorded (or already recorded)"),

@@ -7,9 +7,9 @@ import { createJob } from "../jobs/create-job.js";
 import { listJobViews } from "../jobs/job-list.js";
 import { getJobView, jobView } from "../jobs/job-view.js";
 import { preferredWaitSeconds, waitForJobEnd } from "../jobs/wait-for-job.js";
-import { TERMINAL } from "../assembler/state.js";
+import { isFinalStatus } from "../../schema/contract/index.js";
 import { requireApiKey } from "../middleware/auth.js";
-import { limitJobCreation } from "../middleware/rate-limit.js";
+import { announceJobRateLimit } from "../middleware/rate-limit.js";
 import { validationHook } from "../middleware/validation.js";
 import { IdParam, errors, json } from "./openapi-common.js";
 
@@ -24,7 +24,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   security,
-  middleware: [requireApiKey, limitJobCreation] as const,
+  middleware: [requireApiKey, announceJobRateLimit] as const,
   summary: "Create a job; with `Prefer: wait=N` the answer waits up to N seconds (capped) for the job to end",
   request: {
     headers: z.object({
@@ -50,7 +50,7 @@ jobs.openapi(create, async (c) => {
   c.header("preference-applied", `wait=${wait}`);
   await waitForJobEnd(c.env, job, wait);
   const view = await getJobView(c.env, caller.owner, job.id);
-  return TERMINAL.includes(view.status) ? c.json(view, 200) : c.json(view, 202);
+  return isFinalStatus(view.status) ? c.json(view, 200) : c.json(view, 202);
 });
 
 const list = createRoute({
