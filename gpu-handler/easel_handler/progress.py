@@ -12,12 +12,15 @@ log = get_logger(__name__)
 
 
 def runpod_progress(job: dict[str, Any]) -> Callable[[dict[str, Any]], None] | None:
-    """The SDK's progress_update for this job, or None off RunPod (no job API to reach)."""
+    """The SDK's progress update for this job, sent before it returns; None off RunPod (no job API to reach)."""
     if not os.environ.get("RUNPOD_WEBHOOK_POST_OUTPUT") or "id" not in job:
         return None
-    from runpod.serverless import progress_update
+    # The SDK's public progress_update starts a thread per update, so two updates can reach RunPod in
+    # either order; its thread body sends one update and returns. Called from our one progress thread,
+    # updates arrive in the order they were made.
+    from runpod.serverless.modules.rp_progress import _thread_target as send_progress_update
 
-    return lambda payload: progress_update(job, payload)
+    return lambda payload: send_progress_update(job, payload)
 
 
 class ProgressReporter:

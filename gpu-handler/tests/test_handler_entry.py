@@ -89,3 +89,39 @@ def test_engine_defaults_to_comfyui_and_reads_the_environment():
     assert (settings.engine, settings.comfy_host, settings.retry.budget) == ("cpu", "comfy:9000", 90)
     assert settings.refresh_worker and str(settings.volume_mount) == "/mnt/volume"
 
+
+
+
+SEND_TWO_UPDATES = """
+import sys
+from easel_handler.progress import runpod_progress
+send = runpod_progress({"id": "job-1"})
+send({"progress": 10.0})
+send({"progress": 20.0})
+"""
+
+
+def test_sdk_progress_updates_leave_one_at_a_time():
+    """The SDK's progress_update starts a thread per update: two updates overlap and can reach RunPod swapped."""
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def slow_accept(record):
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        threading.Event().wait(0.5)
+        with lock:
+            in_flight -= 1
+        return 200, {"content-type": "application/json"}, b"{}"
+
+    with ScriptedServer(slow_accept) as runpod_api:
+        # In its own process: the SDK reads RUNPOD_WEBHOOK_POST_OUTPUT when it is first imported.
+        environment = {**os.environ, "RUNPOD_WEBHOOK_POST_OUTPUT": f"{runpod_api.url}/job-done/$ID"}
+        sent = subprocess.run([sys.executable, "-c", SEND_TWO_UPDATES], cwd=HANDLER.parent, env=environment,
+                              capture_output=True, text=True, timeout=30)
+        assert sent.returncode == 0, sent.stderr
+        threading.Event().wait(1.5)  # the old way returned before its threads had sent anything
+    assert [json.loads(r.body)["output"]["progress"] for r in runpod_api.requests] == [10.0, 20.0]
+    assert most == 1
