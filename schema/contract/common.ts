@@ -30,6 +30,12 @@ export const VolumePath = z
     "an absolute path of [A-Za-z0-9/_.-] segments, no '.' or '..' segment",
   );
 
+/**
+ * Where RunPod mounts a network volume in a serverless worker. The Worker names input and output
+ * paths under it, and the legacy normaliser strips it to recover an object key.
+ */
+export const NETWORK_VOLUME_MOUNT_PATH = "/runpod-volume";
+
 /** RunPod's id of the run that carries an Easel job (what `/run` answered). */
 export const RunpodJobId = z.string().min(1).max(128);
 

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { NETWORK_VOLUME_MOUNT_PATH } from "./common.js";
 import { WEBHOOK_EVENT_TYPES, WebhookEvent, type ImageMetadata } from "./events.js";
 import {
   LegacyImageMessage,
@@ -32,7 +33,6 @@ export type Normalised =
   | { ok: true; shape: "contract" | "legacy"; jobId: string | undefined; runpodJobId?: string; events: EaselEvent[] }
   | { ok: false; issues: FieldIssue[] };
 
-const VOLUME_MOUNT = /^\/runpod-volume\//;
 const S3_URL = /^s3:\/\/[^/]+\//;
 
 export function normaliseWebhook(body: unknown): Normalised {
@@ -150,7 +150,8 @@ function asBytes(entry: string | LegacyImageFields): LegacyImageFields {
 export function legacyKey(fields: LegacyImageFields): string | undefined {
   const raw = fields.s3Key || fields.networkVolumePath;
   if (!raw) return undefined;
-  return raw.replace(S3_URL, "").replace(VOLUME_MOUNT, "");
+  const key = raw.replace(S3_URL, "");
+  return key.startsWith(`${NETWORK_VOLUME_MOUNT_PATH}/`) ? key.slice(NETWORK_VOLUME_MOUNT_PATH.length + 1) : key;
 }
 
 const FORMAT_TYPES: Record<string, string> = {
