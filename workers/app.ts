@@ -1,11 +1,14 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
 import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError } from "./services/storage.js";
+import { UPLOAD_ROUTE_PREFIX } from "./uploads/upload-url.js";
 import admin from "./routes/admin.js";
 import events from "./routes/events.js";
 import images from "./routes/images.js";
@@ -14,13 +17,15 @@ import uploads from "./routes/uploads.js";
 import webhooks from "./routes/webhooks.js";
 
 const API_BODY_LIMIT = 64 * 1024;
+// The Worker's upload route takes image bytes, and bounds them itself (MAX_IMAGE_BYTES, streamed).
+const isUploadBody = (c: Context) => c.req.method === "PUT" && c.req.path.startsWith(UPLOAD_ROUTE_PREFIX);
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  app.use("/api/*", requireJsonBody);
+  app.use("/api/*", except(isUploadBody, requireJsonBody));
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
-  app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
+  app.use("/api/uploads/*", except(isUploadBody, limitBody(API_BODY_LIMIT)));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
   app.use("/api/images/*", limitLegacyBody);
 

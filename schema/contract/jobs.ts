@@ -64,11 +64,16 @@ export const ListJobsQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-export const CreateUploadRequest = z.strictObject({ contentType: ImageContentType });
+/** The byte size is signed into the upload URL: the PUT must carry exactly that many bytes. */
+export const CreateUploadRequest = z.strictObject({
+  contentType: ImageContentType,
+  contentLength: z.number().int().min(1),
+});
 
 export const Upload = z.object({
   key: z.string(),
   url: z.string().url(),
+  method: z.literal("PUT"),
   headers: z.record(z.string(), z.string()),
   expiresAt: z.string().datetime(),
 });

@@ -7,7 +7,7 @@ const encoder = new TextEncoder();
  * What a per-job value is derived for. Each purpose is its own HMAC input, so knowing one value
  * (a token leaked in a URL log) tells nothing about another (the job's signing secret).
  */
-export type JobDerivation = "webhook-secret" | "callback-token" | "image-url";
+export type JobDerivation = "webhook-secret" | "callback-token" | "image-url" | "upload-url";
 
 /** HMAC-SHA256 of `easel/<purpose>/v1 NUL jobId` under the deployment's signing key: 32 bytes. */
 export async function deriveJobBytes(signingKey: string, purpose: JobDerivation, jobId: string): Promise<Uint8Array> {
