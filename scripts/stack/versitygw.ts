@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { StackError } from "./errors.js";
+import { pathToFileURL } from "node:url";
+import { StackError, describeFailure } from "./errors.js";
 import { waitUntilHealthy } from "./health.js";
 import { REPO_ROOT } from "./paths.js";
 import { HOST } from "./ports.js";
@@ -33,7 +34,7 @@ export async function ensureVersitygw(say: (line: string) => void = (line) => co
     if (outcome === "not found") {
       throw new StackError(
         `building versitygw ${VERSITYGW_VERSION} needs Go, and \`go\` is not on PATH`,
-        "install Go 1.24 or newer (https://go.dev/dl/), or point the stack at an S3 of your own (EASEL_S3_ENDPOINT, see the README)",
+        "install Go 1.25 or newer (https://go.dev/dl/), or point the stack at an S3 of your own (EASEL_S3_ENDPOINT, see the README)",
       );
     }
     if (outcome !== 0) throw new StackError(`building versitygw failed (go install exited with ${outcome}):\n${logTail(logFile)}`, undefined, logFile);
@@ -82,4 +83,15 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: s
     child.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ENOENT" ? "not found" : -1));
     child.once("exit", (code) => resolve(code ?? -1));
   });
+}
+
+// `tsx scripts/stack/versitygw.ts` builds it ahead of time (CI does, so the build is a step of its own).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await ensureVersitygw().then(
+    (binary) => console.log(`versitygw ${VERSITYGW_VERSION}: ${binary}`),
+    (error: unknown) => {
+      console.error(describeFailure(error));
+      process.exit(1);
+    },
+  );
 }
