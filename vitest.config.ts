@@ -12,7 +12,12 @@ const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token",
 };
 
-export default defineConfig(async () => {
+/**
+ * The Worker under vitest's Workers pool, with a real S3 server and a RunPod stand-in
+ * (test/global-setup.ts). The reliability suite (vitest.reliability.config.ts) reuses it with its
+ * own files and a creation limit its 50-job storm does not reach.
+ */
+export async function workersTestConfig(options: { include: string[]; jobRateLimit: number }) {
   Object.assign(process.env, TEST_SECRETS);
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The Worker's bindings need the ports of the servers that test/global-setup.ts starts.
@@ -23,26 +28,31 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
-          // Lower than wrangler.toml's limit, so a test can reach it quickly.
-          ratelimits: { JOB_RATE_LIMITER: { namespace_id: "1001", simple: { limit: 10, period: 60 } } },
+          ratelimits: { JOB_RATE_LIMITER: { namespace_id: "1001", simple: { limit: options.jobRateLimit, period: 60 } } },
           bindings: {
             TEST_MIGRATIONS: migrations,
             ...TEST_SECRETS,
+            ENVIRONMENT: "local",
             PUBLIC_BASE_URL: "https://easel.test",
             RUNPOD_API_BASE: `http://127.0.0.1:${process.env.EASEL_TEST_RUNPOD_PORT}`,
             S3_ENDPOINT: `http://127.0.0.1:${process.env.EASEL_TEST_S3_PORT}`,
             S3_BUCKET: "easel-test",
             JOB_TIMEOUT_SECONDS: "600",
             RUNPOD_REQUEST_TIMEOUT_MS: "1000",
-            MAX_IMAGE_BYTES: String(4 * 1024 * 1024),
+            // The configured maximum, as deployed: the legacy bytes path is tested at it.
+            MAX_IMAGE_BYTES: String(20 * 1024 * 1024),
+            JOB_RATE_LIMIT: String(options.jobRateLimit),
           },
         },
       }),
     ],
     test: {
-      include: ["test/{unit,integration,assembler}/**/*.test.ts"],
+      include: options.include,
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
     },
   };
-});
+}
+
+// Lower than wrangler.toml's limit, so a test can reach it quickly.
+export default defineConfig(() => workersTestConfig({ include: ["test/{unit,integration,assembler}/**/*.test.ts", "packages/client/test/**/*.test.ts"], jobRateLimit: 10 }));

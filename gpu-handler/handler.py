@@ -10,6 +10,7 @@ if HERE not in sys.path:
 import runpod  # noqa: E402
 
 from easel_handler.job_runner import handle  # noqa: E402
+from easel_handler.runpod_entry import run_cancellable  # noqa: E402
 
 
 def handler(job: dict) -> dict:
@@ -17,5 +18,10 @@ def handler(job: dict) -> dict:
     return handle(job)
 
 
+async def cancellable_handler(job: dict) -> dict:
+    """What the SDK runs: the same job, stopped (ComfyUI interrupted) when RunPod cancels it."""
+    return await run_cancellable(job)
+
+
 if __name__ == "__main__":
-    runpod.serverless.start({"handler": handler})
+    runpod.serverless.start({"handler": cancellable_handler})

@@ -7,6 +7,7 @@ import { freePort } from "../scripts/stack/ports.js";
 import { startVersitygw } from "../scripts/stack/versitygw.js";
 import { startFakeRunpod } from "./node/fake-runpod.js";
 import { startOutageProxy } from "./node/outage-proxy.js";
+import { startWebhookReceiver } from "./node/webhook-receiver.js";
 
 export const TEST_BUCKET = "easel-test";
 // s3rver accepts only these; versitygw is given the same, so the Worker's one set of secrets reaches both.
@@ -40,6 +41,7 @@ export default async function setup(project: TestProject) {
   const versitygwProxy = await startOutageProxy(Number(new URL(versitygw.url).port));
 
   const runpod = await startFakeRunpod(Number(process.env.EASEL_TEST_RUNPOD_PORT));
+  const receiver = await startWebhookReceiver();
   project.provide("s3Port", proxy.port);
   project.provide("s3Bucket", TEST_BUCKET);
   project.provide("s3Servers", [
@@ -47,7 +49,9 @@ export default async function setup(project: TestProject) {
     { name: "versitygw", port: versitygwProxy.port, bucket: TEST_BUCKET, anonymousAllowed: false },
   ]);
   project.provide("runpodPort", runpod.port);
+  project.provide("webhookReceiverPort", receiver.port);
   return async () => {
+    await receiver.close();
     await runpod.close();
     await Promise.all([proxy.close(), versitygwProxy.close()]);
     await Promise.all([s3.close(), versitygw.process.stop()]);

@@ -9,5 +9,6 @@ declare module "vitest" {
     /** Every S3 server the storage tests run against, each behind its own outage proxy. */
     s3Servers: { name: string; port: number; bucket: string; anonymousAllowed: boolean }[];
     runpodPort: number;
+    webhookReceiverPort: number;
   }
 }

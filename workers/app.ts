@@ -3,17 +3,23 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
-import type { AppEnv } from "./env.js";
+import { createMiddleware } from "hono/factory";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { ConfigurationError, settings, type AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
-import { limitBody, limitLegacyBody, requireJsonBody } from "./middleware/body.js";
+import { limitBody, limitSaveImageBody, requireJsonBody } from "./middleware/body.js";
+import { corsForConfiguredOrigins } from "./middleware/cors.js";
 import { validationHook } from "./middleware/validation.js";
-import { StoreRejectedError } from "./services/storage.js";
+import { StoreRejectedError, StoreUnavailableError } from "./services/storage.js";
 import { UPLOAD_ROUTE_PREFIX } from "./uploads/upload-url.js";
 import admin from "./routes/admin.js";
 import events from "./routes/events.js";
 import images from "./routes/images.js";
 import jobs from "./routes/jobs.js";
+import keys from "./routes/keys.js";
 import uploads from "./routes/uploads.js";
+import webhookSecret from "./routes/webhook-secret.js";
 import webhooks from "./routes/webhooks.js";
 
 const API_BODY_LIMIT = 64 * 1024;
@@ -23,16 +29,23 @@ const isUploadBody = (c: Context) => c.req.method === "PUT" && c.req.path.starts
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // A request id on every response: the caller's x-request-id when sane, a new one otherwise.
+  app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
+  app.use("*", requireValidConfiguration);
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(new ApiError("method_not_allowed", `use ${methods.join(", ")}`).toJSON(), 405, { allow: methods.join(", ") }) }));
+  app.use("/api/*", corsForConfiguredOrigins);
   app.use("/api/*", except(isUploadBody, requireJsonBody));
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
   app.use("/api/uploads/*", except(isUploadBody, limitBody(API_BODY_LIMIT)));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
-  app.use("/api/images/*", limitLegacyBody);
+  app.use("/api/images/save", limitSaveImageBody);
 
   app.route("/api/jobs", events);
   app.route("/api/jobs", jobs);
   app.route("/api/uploads", uploads);
   app.route("/api/images", images);
+  app.route("/api/keys", keys);
+  app.route("/api/webhooks", webhookSecret);
   app.route("/api/webhooks", webhooks);
   app.route("/api/admin", admin);
 
@@ -45,11 +58,15 @@ export function createApp() {
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json" }));
 
-  app.notFound(() => {
-    throw new ApiError("not_found", "no such route");
-  });
+  // Answered, not thrown: methodNotAllowed turns a 404 of a known path into a 405.
+  app.notFound((c) => c.json(new ApiError("not_found", "no such route").toJSON(), 404));
   app.onError((err, c) => {
-    if (err instanceof ApiError) return c.json(err.toJSON(), err.status);
+    if (err instanceof ApiError) return c.json(err.toJSON(), err.status, err.headers);
+    if (err instanceof ConfigurationError) return c.json(new ApiError("unavailable", err.message).toJSON(), 503);
+    if (err instanceof StoreUnavailableError) {
+      console.error(err.message);
+      return c.json(new ApiError("unavailable", "the object store is unavailable; try again").toJSON(), 503);
+    }
     if (err instanceof StoreRejectedError) {
       console.error("object store refused a request", err);
       return c.json(new ApiError("unavailable", "the object store refused the request; check its configuration").toJSON(), 503);
@@ -64,3 +81,9 @@ export function createApp() {
   });
   return app;
 }
+
+/** Every request, /health included, answers 503 naming the variable while the configuration is invalid. */
+const requireValidConfiguration = createMiddleware<AppEnv>(async (c, next) => {
+  settings(c.env);
+  await next();
+});

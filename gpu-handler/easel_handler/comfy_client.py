@@ -1,38 +1,40 @@
-"""ComfyUI's own API, as its server speaks it: POST /prompt, /upload/image, GET /history, /view, and /ws."""
-import json
+"""ComfyUI's own HTTP API, as its server.py speaks it: /prompt, /queue, /interrupt, /history, /view, /upload/image."""
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import requests
-import websocket
 
 from .errors import EngineFailed
+from .failure_text import describe_request_error
+from .stop import JobStop
+
+PENDING, RUNNING, DONE, UNKNOWN = "pending", "running", "done", "unknown"
 
 
 class ComfyClient:
-    def __init__(self, host: str, session: requests.Session, http_timeout: float, idle_timeout: float):
+    def __init__(self, host: str, session: requests.Session, http_timeout: float):
         self.base = f"http://{host}"
         self.ws_url = f"ws://{host}/ws"
-        self.session, self.http_timeout, self.idle_timeout = session, http_timeout, idle_timeout
+        self.session, self.http_timeout = session, http_timeout
         self.client_id = uuid.uuid4().hex
 
-    def wait_until_ready(self, timeout: float) -> None:
+    def answers(self) -> bool:
+        """ComfyUI itself is up: GET /prompt gives its queue info (a proxy's loading page does not)."""
+        try:
+            response = self.session.get(f"{self.base}/prompt", timeout=2)
+            return response.status_code == 200 and "exec_info" in response.json()
+        except (requests.RequestException, ValueError):
+            return False
+
+    def wait_until_ready(self, timeout: float, stop: JobStop) -> None:
         """ComfyUI starts beside the handler and may still be loading when the first job arrives."""
-        deadline, last = time.monotonic() + timeout, "no answer"
-        while True:
-            try:
-                response = self.session.get(f"{self.base}/prompt", timeout=2)
-                # Its queue info, not a proxy's loading page, says ComfyUI itself is up.
-                if response.status_code == 200 and "exec_info" in response.json():
-                    return
-                last = f"HTTP {response.status_code}"
-            except (requests.RequestException, ValueError) as error:
-                last = type(error).__name__
+        deadline = time.monotonic() + timeout
+        while not self.answers():
             if time.monotonic() >= deadline:
-                raise EngineFailed(f"ComfyUI at {self.base} did not answer within {timeout:g} s ({last})")
-            time.sleep(0.25)
+                raise EngineFailed(f"ComfyUI at {self.base} did not answer within {timeout:g} s")
+            if stop.wait(0.25):
+                stop.check()
 
     def upload_image(self, name: str, data: bytes) -> str:
         """Puts an input image where LoadImage finds it; returns the name LoadImage takes."""
@@ -43,7 +45,9 @@ class ComfyClient:
         body = response.json()
         return f"{body['subfolder']}/{body['name']}" if body.get("subfolder") else body["name"]
 
-    def queue(self, prompt: dict[str, Any]) -> str:
+    def queue(self, prompt: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Queues the prompt: (prompt_id, node_errors). ComfyUI queues a prompt whose other outputs validated even when
+        some did not, so a prompt id can come back with errors."""
         response = self._request("post", "/prompt", json={"prompt": prompt, "client_id": self.client_id})
         try:
             body = response.json()
@@ -51,57 +55,42 @@ class ComfyClient:
             body = {"error": response.text[:300]}
         if response.status_code != 200:
             raise EngineFailed(f"ComfyUI rejected the workflow: {describe_rejection(body)}")
-        if body.get("node_errors"):
-            # ComfyUI queues the outputs that did validate; a job with a missing image is no use.
-            self._request("post", "/queue", json={"delete": [body["prompt_id"]]})
-            raise EngineFailed(f"ComfyUI rejected part of the workflow: {describe_rejection(body)}")
-        return body["prompt_id"]
+        return body["prompt_id"], body.get("node_errors") or {}
 
-    def connect(self) -> websocket.WebSocket:
-        try:
-            return websocket.create_connection(f"{self.ws_url}?clientId={self.client_id}", timeout=self.idle_timeout)
-        except (OSError, websocket.WebSocketException) as error:
-            raise EngineFailed(f"cannot open ComfyUI's WebSocket at {self.ws_url}: {error}") from None
+    def state_of(self, prompt_id: str) -> str:
+        """Where the prompt is: pending or running in ComfyUI's queue, done (in its history), or unknown to it."""
+        queue = self._request("get", "/queue").json()
+        if any(item[1] == prompt_id for item in queue.get("queue_running", [])):
+            return RUNNING
+        if any(item[1] == prompt_id for item in queue.get("queue_pending", [])):
+            return PENDING
+        return DONE if self.history(prompt_id) else UNKNOWN
 
-    def messages(self, ws: websocket.WebSocket, prompt_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(type, data) of each JSON message about this prompt; binary preview frames are skipped."""
-        while True:
-            try:
-                frame = ws.recv()
-            except websocket.WebSocketTimeoutException:
-                raise EngineFailed(f"ComfyUI sent nothing for {self.idle_timeout:g} s") from None
-            except (OSError, websocket.WebSocketException) as error:
-                raise EngineFailed(f"lost ComfyUI's WebSocket: {error or type(error).__name__}") from None
-            if isinstance(frame, bytes):
-                continue
-            if not frame:
-                raise EngineFailed("ComfyUI closed its WebSocket before the workflow finished")
-            message = json.loads(frame)
-            data = message.get("data") or {}
-            if data.get("prompt_id", prompt_id) == prompt_id:
-                yield message.get("type", ""), data
+    def take_back(self, prompt_id: str) -> None:
+        """Stops the prompt wherever it is: removed from the pending queue (POST /queue only deletes pending items) and
+        interrupted if it runs (current ComfyUI interrupts only the prompt named; older versions whatever runs)."""
+        self._request("post", "/queue", json={"delete": [prompt_id]})
+        self._request("post", "/interrupt", json={"prompt_id": prompt_id})
+
+    def history(self, prompt_id: str) -> dict[str, Any] | None:
+        return self._request("get", f"/history/{prompt_id}").json().get(prompt_id)
 
     def view(self, image: dict[str, Any]) -> bytes:
+        """An output's bytes; runs on the delivery thread, so it keeps no session of the engine's."""
         params = {"filename": image["filename"], "subfolder": image.get("subfolder", ""), "type": image.get("type", "output")}
-        response = self._request("get", "/view", params=params)
+        try:
+            response = requests.get(f"{self.base}/view", params=params, timeout=self.http_timeout)
+        except requests.RequestException as error:
+            raise EngineFailed(f"fetching output {image['filename']} from ComfyUI: {describe_request_error(error)}") from None
         if response.status_code != 200:
             raise EngineFailed(f"ComfyUI has no output {image['filename']}: HTTP {response.status_code}")
         return response.content
-
-    def history(self, prompt_id: str, wait: float) -> dict[str, Any] | None:
-        """The prompt's history entry; ComfyUI writes it just after it reports the end, so wait a little."""
-        deadline = time.monotonic() + wait
-        while True:
-            entry = self._request("get", f"/history/{prompt_id}").json().get(prompt_id)
-            if entry or time.monotonic() >= deadline:
-                return entry
-            time.sleep(0.1)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         try:
             return self.session.request(method, f"{self.base}{path}", timeout=self.http_timeout, **kwargs)
         except requests.RequestException as error:
-            raise EngineFailed(f"ComfyUI {method.upper()} {path} failed: {error}") from None
+            raise EngineFailed(f"ComfyUI {method.upper()} {path} failed: {describe_request_error(error)}") from None
 
 
 def describe_rejection(body: dict[str, Any]) -> str:

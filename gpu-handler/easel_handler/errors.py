@@ -1,8 +1,12 @@
-"""Failures that end a job. Their message is the job's error, so it must say what went wrong."""
+"""Failures that end a job. Their message is the job's error, so it says what failed, in words, with no secret."""
+from .redaction import redact
 
 
 class JobFailed(Exception):
-    """The job cannot finish; str(error) is what the Worker and RunPod are told."""
+    """The job cannot finish; str(error) is what the Worker and RunPod are told (URL queries and secrets cut out)."""
+
+    def __init__(self, message: str):
+        super().__init__(redact(message))
 
 
 class BadInput(JobFailed):
@@ -25,6 +29,10 @@ class UploadFailed(JobFailed):
 
 class WebhookRejected(JobFailed):
     """The Worker answered 4xx: the announcement itself is wrong, resending cannot help."""
+
+
+class JobStopped(JobFailed):
+    """Another part ended the job (a cancel, the deadline, a delivery that gave up); the message is its reason."""
 
 
 class WebhookUndelivered(Exception):

@@ -1,5 +1,4 @@
-"""The bodies the handler POSTs to callback.url, exactly the contract's shapes."""
-import posixpath
+"""The bodies the handler POSTs to callback.url, exactly the contract's v1 shapes."""
 from typing import Any
 
 MAX_MESSAGE = 200
@@ -23,22 +22,3 @@ def completed_event(job_id: str, images: list[dict[str, Any]]) -> dict[str, Any]
 
 def failed_event(job_id: str, error: str) -> dict[str, Any]:
     return {"type": "failed", "job_id": job_id, "error": (error or "unknown error")[:MAX_ERROR]}
-
-
-def volume_completion(job_id: str, images: list[dict[str, Any]], mount_path: str) -> dict[str, Any]:
-    """The seed's completion shape, which the Worker's webhook route reads for network-volume stores."""
-    return {
-        "job_id": job_id,
-        "status": "COMPLETED",
-        "progress": 100,
-        "network_volume_paths": [
-            {
-                "filename": posixpath.basename(image["key"]),
-                "s3Key": image["key"],
-                "networkVolumePath": posixpath.join(mount_path, image["key"]),
-                "fileSize": image["size"],
-                "format": image["content_type"].split("/")[1],
-            }
-            for image in images
-        ],
-    }

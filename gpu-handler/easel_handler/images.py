@@ -10,12 +10,15 @@ FORMATS = {content_type: fmt for fmt, content_type in CONTENT_TYPES.items()}
 
 
 def sniff(data: bytes) -> tuple[str | None, int, int]:
-    """(content type or None when not a contract type, width, height); raises ValueError when not an image."""
+    """(content type or None when not a contract type, width, height); ValueError, in words, when not an image."""
+    if not data:
+        raise ValueError("is empty, not an image")
     try:
         with Image.open(io.BytesIO(data)) as image:
             return CONTENT_TYPES.get(image.format or ""), image.width, image.height
-    except Exception as error:
-        raise ValueError(f"not a readable image ({type(error).__name__}: {error})") from None
+    except Exception:
+        # Pillow's own message is a repr of its buffer; what a client needs is what was expected.
+        raise ValueError(f"is not an image Pillow can read ({len(data)} bytes; PNG, JPEG or WebP expected)") from None
 
 
 def encode_as(data: bytes, content_type: str) -> bytes:

@@ -40,6 +40,7 @@ class HandlerInput:
     content_image_path: str | None
     outputs: tuple[OutputTarget, ...]
     volume_mount: str | None
+    deadline_at: str | None
     callback_url: str
     callback_secret: str
 
@@ -86,6 +87,7 @@ def _typed(raw: dict) -> HandlerInput:
         content_image_path=inputs.get("content_image_path"),
         outputs=outputs,
         volume_mount=(raw.get("network_volume") or {}).get("mount_path"),
+        deadline_at=raw.get("deadline_at"),
         callback_url=raw["callback"]["url"],
         callback_secret=raw["callback"]["secret"],
     )

@@ -1,19 +1,14 @@
-"""Progress, throttled, to the Worker (signed webhook) and to RunPod (the SDK's progress_update)."""
-import logging
+"""Progress, throttled, sent from its own thread (to the Worker and to RunPod) so it never holds up generation."""
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from .errors import JobFailed, WebhookUndelivered
-from .events import progress_event
-from .retry import RetryPolicy
-from .webhooks import WebhookClient
+from .log import get_logger
 
-log = logging.getLogger(__name__)
-
-# A lost progress update is replaced by the next one, so it is not worth holding the GPU for.
-PROGRESS_RETRY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=0.2)
+log = get_logger(__name__)
 
 
 def runpod_progress(job: dict[str, Any]) -> Callable[[dict[str, Any]], None] | None:
@@ -26,31 +21,54 @@ def runpod_progress(job: dict[str, Any]) -> Callable[[dict[str, Any]], None] | N
 
 
 class ProgressReporter:
-    def __init__(
-        self,
-        job_id: str,
-        webhooks: WebhookClient,
-        interval: float,
-        runpod_update: Callable[[dict[str, Any]], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ):
-        self.job_id, self.webhooks, self.interval = job_id, webhooks, interval
-        self.runpod_update, self.clock = runpod_update, clock
+    """report() only records the newest figure; a sender thread posts it. A figure overtaken before it went is dropped:
+    the next one says more."""
+
+    def __init__(self, send: Callable[[float, str | None], None], interval: float,
+                 runpod_update: Callable[[dict[str, Any]], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic):
+        self.send, self.interval, self.runpod_update, self.clock = send, interval, runpod_update, clock
         self.last_progress, self.last_time = -1.0, float("-inf")
+        self.pending: tuple[float, str | None] | None = None
+        self.closed = False
+        self.wake = threading.Condition()
+        self.thread = threading.Thread(target=self._send_loop, name="easel-progress", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
 
     def report(self, percent: float, message: str | None = None) -> None:
-        """Sends at most one update per interval, and never a smaller number than the last one sent."""
+        """Keeps at most one update per interval, and never a smaller number than the last one kept."""
         percent = round(min(100.0, max(0.0, percent)), 1)
         now = self.clock()
-        if percent <= self.last_progress or now - self.last_time < self.interval:
-            return
-        self.last_progress, self.last_time = percent, now
-        try:
-            self.webhooks.send(progress_event(self.job_id, percent, message), policy=PROGRESS_RETRY)
-        except (WebhookUndelivered, JobFailed) as error:
-            log.warning("progress %.1f%% not delivered: %s", percent, error)
-        if self.runpod_update:
+        with self.wake:
+            if self.closed or percent <= self.last_progress or now - self.last_time < self.interval:
+                return
+            self.last_progress, self.last_time = percent, now
+            self.pending = (percent, message)
+            self.wake.notify()
+
+    def close(self, wait: float = 5.0) -> None:
+        with self.wake:
+            self.closed = True
+            self.wake.notify()
+        if self.thread.is_alive():
+            self.thread.join(wait)
+
+    def _send_loop(self) -> None:
+        while True:
+            with self.wake:
+                while self.pending is None and not self.closed:
+                    self.wake.wait()
+                if self.closed:
+                    return
+                (percent, message), self.pending = self.pending, None
             try:
-                self.runpod_update({"progress": percent, "message": message or ""})
-            except Exception as error:  # the SDK's own transport; never worth failing a job over
-                log.warning("RunPod progress_update failed: %s", error)
+                self.send(percent, message)
+            except (WebhookUndelivered, JobFailed) as error:
+                log.warning("progress %.1f%% not delivered: %s", percent, error)
+            if self.runpod_update:
+                try:
+                    self.runpod_update({"progress": percent, "message": message or ""})
+                except Exception as error:  # the SDK's own transport; never worth failing a job over
+                    log.warning("RunPod progress_update failed: %s", error)

@@ -16,7 +16,7 @@ from .job_input import Params
 REQUIRED_ROLES = {
     "text-to-image": ("easel.positive", "easel.negative", "easel.sampler", "easel.save", "easel.latent"),
     "style-transfer": ("easel.positive", "easel.negative", "easel.sampler", "easel.save",
-                       "easel.content_image", "easel.style_image", "easel.content_size"),
+                       "easel.content_image", "easel.style_image", "easel.content_size", "easel.style"),
 }
 
 
@@ -90,9 +90,9 @@ def _write_params(prompt: dict[str, Any], nodes: dict[str, list[str]], job_type:
         set_inputs("easel.latent", width=params.width, height=params.height, batch_size=1)
         return
     if params.strength is not None:
-        set_inputs("easel.sampler", denoise=params.strength)
+        # How strongly the style image's style is applied: IPAdapter's weight, in its "style transfer" mode.
+        set_inputs("easel.style", weight=params.strength)
     set_inputs("easel.content_size", width=params.width, height=params.height)
-    set_inputs("easel.style_size", width=params.width, height=params.height)
     for role in ("easel.content_image", "easel.style_image"):
         if role not in uploads:
             raise EngineFailed(f"style-transfer workflow: no uploaded image for {role}")

@@ -6,8 +6,10 @@ import uuid
 import pytest
 from PIL import Image
 
-from easel_handler.retry import RetryPolicy
+from easel_handler.deadline import Deadline
+from easel_handler.retry import Patience, RetryPolicy
 from easel_handler.settings import Settings
+from easel_handler.stop import JobStop
 from tests.support.s3 import S3Server
 from tests.support.scripted_http import ScriptedServer, accept, forward_to
 
@@ -39,8 +41,13 @@ def s3_proxy(s3):
 
 @pytest.fixture
 def settings():
-    return Settings(engine="cpu", retry=RetryPolicy(attempts=3, base_delay=0.01), progress_interval=0.0,
-                    http_timeout=5.0, comfy_ready_timeout=5.0, comfy_idle_timeout=10.0)
+    return Settings(engine="cpu", retry=RetryPolicy(budget=2.0, base_delay=0.01, max_delay=0.05), progress_interval=0.0,
+                    http_timeout=5.0, comfy_ready_timeout=5.0)
+
+
+def fast_patience(budget=1.0, stop=None) -> Patience:
+    """Retries every few milliseconds for `budget` seconds: a test's stand-in for the job's real patience."""
+    return Patience(RetryPolicy(budget=budget, base_delay=0.01, max_delay=0.02), stop or JobStop(), Deadline.none(), 5.0)
 
 
 def png(width=64, height=48, colour=(200, 40, 40)) -> bytes:

@@ -7,8 +7,8 @@ class RecordingSink:
         self.order: list[int] = []
         self.progress_values: list[float] = []
 
-    def image(self, position: int, data: bytes) -> None:
-        self.images[position] = data
+    def image(self, position: int, load) -> None:
+        self.images[position] = load()
         self.order.append(position)
 
     def progress(self, fraction: float, message: str | None = None) -> None:

@@ -10,13 +10,14 @@ from easel_handler.engines.base import GenerationRequest
 from easel_handler.engines.cpu import CpuEngine
 from easel_handler.errors import EngineFailed
 from tests.conftest import png
+from easel_handler.stop import JobStop
 from tests.recording_sink import RecordingSink
 
 
 def run(job_type="text-to-image", num_images=2, seed=42, prompt="a lighthouse", strength=None, style=None, content=None):
     sink = RecordingSink()
     params = Params(prompt, "", 160, 96, 4, seed, num_images, strength)
-    CpuEngine().generate(GenerationRequest("job_1", job_type, params, style, content), sink)
+    CpuEngine().generate(GenerationRequest("job_1", job_type, params, style, content), sink, JobStop())
     return sink
 
 

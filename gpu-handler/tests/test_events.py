@@ -2,7 +2,7 @@
 import pytest
 
 from easel_handler import contract
-from easel_handler.events import completed_event, failed_event, image_event, progress_event, volume_completion
+from easel_handler.events import completed_event, failed_event, image_event, progress_event
 
 IMAGE = {"index": 0, "key": "jobs/own_x/job_1/0.png", "size": 1234, "content_type": "image/png",
          "width": 96, "height": 64, "sha256": "a" * 64}
@@ -17,7 +17,9 @@ IMAGE = {"index": 0, "key": "jobs/own_x/job_1/0.png", "size": 1234, "content_typ
     failed_event("job_1", "ComfyUI failed in node 3 (KSampler): out of memory"),
     failed_event("job_1", "e" * 5000),
     failed_event("job_1", ""),
-], ids=["progress", "progress-message", "progress-clamped", "image", "completed", "failed", "failed-long", "failed-empty"])
+    {**image_event("job_1", IMAGE, 1), "runpod_job_id": "1d2f3a4b-e1-local"},
+], ids=["progress", "progress-message", "progress-clamped", "image", "completed", "failed", "failed-long", "failed-empty",
+        "runpod-job-id"])
 def test_webhook_bodies_validate(body):
     assert contract.issues("webhook-event", body) == []
 
@@ -25,16 +27,6 @@ def test_webhook_bodies_validate(body):
 def test_progress_is_clamped_and_rounded():
     assert progress_event("j", 250)["progress"] == 100
     assert progress_event("j", 12.345)["progress"] == 12.3
-
-
-def test_volume_completion_is_the_seed_shape_and_validates():
-    body = volume_completion("job_1", [IMAGE], "/runpod-volume")
-    assert contract.issues("legacy-status-message", body) == []
-    assert body == {
-        "job_id": "job_1", "status": "COMPLETED", "progress": 100,
-        "network_volume_paths": [{"filename": "0.png", "s3Key": IMAGE["key"],
-                                  "networkVolumePath": f"/runpod-volume/{IMAGE['key']}", "fileSize": 1234, "format": "png"}],
-    }
 
 
 def test_check_refuses_a_body_that_breaks_the_contract():

@@ -52,7 +52,10 @@ def test_sdk_progress_updates_reach_runpod_when_it_is_there(receiver, make_input
                       RUNPOD_WEBHOOK_POST_OUTPUT=f"{runpod_api.url}/job-done/$ID?gpu=test")
         assert run.returncode == 0, run.stderr
     updates = [json.loads(r.body) for r in runpod_api.requests]
-    assert updates and updates[0] == {"status": "IN_PROGRESS", "output": {"progress": 0.0, "message": "started"}}
+    # Progress is sent from its own thread, newest first: an update overtaken by the next one is never sent.
+    assert updates and {u["status"] for u in updates} == {"IN_PROGRESS"}
+    figures = [u["output"]["progress"] for u in updates]
+    assert figures == sorted(set(figures)) and set(figures) <= {0.0, 95.0}
     assert runpod_api.requests[0].path.startswith("/job-done/local_test?gpu=test")
 
 
@@ -80,6 +83,9 @@ def test_loaded_by_path_and_called_in_a_thread_without_runpod(monkeypatch, s3, r
 def test_engine_defaults_to_comfyui_and_reads_the_environment():
     assert Settings.from_env({}).engine == "comfyui"
     assert Settings.from_env({}).comfy_host == "127.0.0.1:8188"
-    settings = Settings.from_env({"EASEL_ENGINE": " CPU ", "COMFY_HOST": "comfy:9000", "EASEL_RETRY_ATTEMPTS": "7"})
-    assert (settings.engine, settings.comfy_host, settings.retry.attempts) == ("cpu", "comfy:9000", 7)
+    assert Settings.from_env({}).retry.budget == 300 and not Settings.from_env({}).refresh_worker
+    settings = Settings.from_env({"EASEL_ENGINE": " CPU ", "COMFY_HOST": "comfy:9000", "EASEL_RETRY_BUDGET_SECONDS": "90",
+                                  "REFRESH_WORKER": "true", "EASEL_VOLUME_MOUNT": "/mnt/volume"})
+    assert (settings.engine, settings.comfy_host, settings.retry.budget) == ("cpu", "comfy:9000", 90)
+    assert settings.refresh_worker and str(settings.volume_mount) == "/mnt/volume"
 

@@ -5,8 +5,8 @@ from easel_handler.job_input import Params
 from easel_handler.errors import EngineFailed
 from easel_handler.settings import DEFAULT_WORKFLOW_DIR
 from easel_handler.workflow import build_workflow, load_template
-from tests.support.comfy_nodes import node_types
-from tests.support.comfy_validation import validate_prompt
+from tests.support.comfy.node_types import node_types
+from tests.support.comfy.validation import validate_prompt
 
 PARAMS = Params("a lighthouse", "blurry", 768, 512, 25, 1000, 3, 0.45)
 UPLOADS = {"easel.content_image": "c.png", "easel.style_image": "s.png"}
@@ -34,10 +34,19 @@ def test_one_sampler_and_save_per_image_with_consecutive_seeds(job_type):
 
 
 @pytest.mark.parametrize("job_type", ["text-to-image", "style-transfer"])
-def test_the_built_workflow_passes_comfyui_validation(job_type):
+def test_the_built_workflow_passes_validation_against_the_real_node_definitions(job_type):
     types = node_types(["sd_xl_base_1.0.safetensors"], ["c.png", "s.png"])
     valid, error, outputs, node_errors = validate_prompt(build(job_type).prompt, types)
     assert (valid, error, node_errors, len(outputs)) == (True, None, {}, 3)
+
+
+def test_a_style_transfer_with_an_input_ipadapter_does_not_have_is_refused():
+    prompt = build("style-transfer").prompt
+    by_title(prompt, "easel.style")[0]["inputs"]["weight_type"] = "style blend"  # not one of IPAdapter's WEIGHT_TYPES
+    types = node_types(["sd_xl_base_1.0.safetensors"], ["c.png", "s.png"])
+    valid, error, _, node_errors = validate_prompt(prompt, types)
+    assert not valid and error["type"] == "prompt_outputs_failed_validation"
+    assert {e["type"] for n in node_errors.values() for e in n["errors"]} == {"value_not_in_list"}
 
 
 def test_each_chain_links_to_its_own_sampler():
@@ -63,9 +72,14 @@ def test_style_transfer_params():
     prompt = build("style-transfer").prompt
     assert by_title(prompt, "easel.content_image")[0]["inputs"]["image"] == "c.png"
     assert by_title(prompt, "easel.style_image")[0]["inputs"]["image"] == "s.png"
-    assert {n["inputs"]["denoise"] for n in prompt.values() if n["class_type"] == "KSampler"} == {0.45}
-    for title in ("easel.content_size", "easel.style_size"):
-        assert (by_title(prompt, title)[0]["inputs"]["width"], by_title(prompt, title)[0]["inputs"]["height"]) == (768, 512)
+    (style,) = by_title(prompt, "easel.style")
+    assert (style["class_type"], style["inputs"]["weight"], style["inputs"]["weight_type"]) == \
+        ("IPAdapterAdvanced", 0.45, "style transfer")
+    assert prompt[style["inputs"]["image"][0]] is by_title(prompt, "easel.style_image")[0]
+    # strength governs the style's weight; the img2img denoise stays as the workflow sets it
+    assert {n["inputs"]["denoise"] for n in prompt.values() if n["class_type"] == "KSampler"} == {0.7}
+    size = by_title(prompt, "easel.content_size")[0]["inputs"]
+    assert (size["width"], size["height"]) == (768, 512)
 
 
 def test_checkpoint_override():

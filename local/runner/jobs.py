@@ -1,4 +1,4 @@
-"""RunPod's queue for one machine: jobs, their states, and the per-endpoint worker threads.
+"""RunPod's queue for one machine: jobs, their states, and the per-endpoint worker slots.
 
 States and their meaning follow RunPod's serverless docs (job states): IN_QUEUE until a worker
 takes the job, IN_PROGRESS while the handler runs, then COMPLETED, FAILED, CANCELLED or
@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT")
 DEFAULT_EXECUTION_TIMEOUT_MS = 600_000
@@ -57,8 +57,18 @@ class RunpodJob:
 # What running one job returns: ("COMPLETED", output, None), ("FAILED", output, error), or
 # ("LOST", None, None) when the worker died without a result.
 RunOutcome = tuple[str, Any, Any]
-Execute = Callable[[RunpodJob, "CancelToken"], RunOutcome]
 Notify = Callable[[RunpodJob], None]
+
+
+class Slot(Protocol):
+    """One worker of an endpoint: runs its jobs one at a time, in whatever it keeps between them."""
+
+    def __call__(self, job: RunpodJob, token: "CancelToken") -> RunOutcome: ...
+
+    def close(self) -> None: ...
+
+
+StartSlot = Callable[[str], Slot]
 
 
 class CancelToken:
@@ -88,15 +98,20 @@ class CancelToken:
 
 
 class JobQueue:
-    """All endpoints' jobs; each endpoint gets its own queue and `workers_per_endpoint` threads."""
+    """All endpoints' jobs; each endpoint gets its own queue and `workers_per_endpoint` slots, each on its thread.
 
-    def __init__(self, execute: Execute, notify: Notify, workers_per_endpoint: int = 1) -> None:
-        self._execute = execute
+    An endpoint's slots start with its first job (`start_slot(worker_id)`), as RunPod workers
+    start cold, and then stay.
+    """
+
+    def __init__(self, start_slot: StartSlot, notify: Notify, workers_per_endpoint: int = 1) -> None:
+        self._start_slot = start_slot
         self._notify = notify
         self._workers_per_endpoint = workers_per_endpoint
         self._jobs: dict[str, RunpodJob] = {}
         self._tokens: dict[str, CancelToken] = {}
         self._queues: dict[str, queue.Queue[str]] = {}
+        self._slots: list[Slot] = []
         self._lock = threading.Lock()
 
     def submit(self, endpoint: str, job_input: Any, webhook: Optional[str], policy: dict[str, Any]) -> RunpodJob:
@@ -116,7 +131,9 @@ class JobQueue:
                 endpoint_queue = self._queues[endpoint] = queue.Queue()
                 for number in range(self._workers_per_endpoint):
                     worker_id = f"local-{endpoint}-{number}"
-                    threading.Thread(target=self._work, args=(endpoint_queue, worker_id), name=worker_id, daemon=True).start()
+                    slot = self._start_slot(worker_id)
+                    self._slots.append(slot)
+                    threading.Thread(target=self._work, args=(endpoint_queue, worker_id, slot), name=worker_id, daemon=True).start()
         endpoint_queue.put(job.id)
         return job
 
@@ -144,11 +161,16 @@ class JobQueue:
         }
 
     def stop_all(self) -> None:
+        """Stops every running job and every slot's handler process, busy or idle."""
         for job_id, token in list(self._tokens.items()):
             if self._jobs[job_id].status not in TERMINAL:
                 token.stop()
+        with self._lock:
+            slots = list(self._slots)
+        for slot in slots:
+            slot.close()
 
-    def _work(self, endpoint_queue: queue.Queue[str], worker_id: str) -> None:
+    def _work(self, endpoint_queue: queue.Queue[str], worker_id: str, slot: Slot) -> None:
         while True:
             job = self._jobs[endpoint_queue.get()]
             with self._lock:
@@ -162,20 +184,20 @@ class JobQueue:
             if expired:
                 self._finish(job, "TIMED_OUT", None, "job expired in the queue before a worker took it")
                 continue
-            self._run(job)
+            self._run(job, slot)
 
-    def _run(self, job: RunpodJob) -> None:
+    def _run(self, job: RunpodJob, slot: Slot) -> None:
         token = self._tokens[job.id]
         timeout_s = job.execution_timeout_ms / 1000
         timer = threading.Timer(timeout_s, lambda: self._time_out(job))
         timer.daemon = True
         timer.start()
         try:
-            status, output, error = self._execute(job, token)
+            status, output, error = slot(job, token)
         except Exception as problem:  # noqa: BLE001 - the job must end whatever went wrong here
             status, output, error = "FAILED", None, f"the runner could not run a worker: {problem}"
         # A worker that died without a result reports nothing: its timer ends the job, while this
-        # thread, like RunPod bringing up a fresh worker, goes on to the next job.
+        # slot, like RunPod bringing up a fresh worker, goes on to the next job.
         if status != "LOST":
             timer.cancel()
             self._finish(job, status, output, error)

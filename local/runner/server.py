@@ -4,9 +4,11 @@
 
 Serves RunPod's queue API for any endpoint id: `POST /v2/{endpoint}/run`, `GET
 /v2/{endpoint}/status/{id}`, `POST /v2/{endpoint}/cancel/{id}`, `GET /v2/{endpoint}/health`,
-with `Authorization: Bearer $RUNPOD_API_KEY`. Each job runs asynchronously in its own worker
-process with `EASEL_ENGINE=cpu`; when it ends, RunPod's completion webhook is POSTed. `GET
-/health` answers without a key, for the stack's readiness check.
+with `Authorization: Bearer $RUNPOD_API_KEY`. Each endpoint has `--workers-per-endpoint` worker
+slots, each keeping one warm handler process (worker_slot.py) that runs its jobs one after
+another, in the runner's environment (`EASEL_ENGINE=cpu` unless it names another engine); when
+a job ends, RunPod's completion webhook is POSTed. `GET /health` answers without a key, for the
+stack's readiness check.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from execute import ProcessExecutor
 from jobs import JobQueue, RunpodJob
 from webhook import WebhookSender
+from worker_slot import WorkerSlot
 
 ROUTE = re.compile(r"^/v2/(?P<endpoint>[A-Za-z0-9_.-]+)/(?P<action>run|runsync|status|cancel|health)(?:/(?P<id>[^/]+))?/?$")
 MAX_BODY = 10 * 1024 * 1024
@@ -109,7 +111,9 @@ def make_handler(runner: Runner) -> type[BaseHTTPRequestHandler]:
     return RunpodApi
 
 
-def build(api_key: str, handler_path: Path, workers_per_endpoint: int, webhook_retry_s: float) -> tuple[Runner, JobQueue]:
+def build(
+    api_key: str, handler_path: Path, workers_per_endpoint: int, webhook_retry_s: float, env: Mapping[str, str] = os.environ
+) -> tuple[Runner, JobQueue]:
     sender = WebhookSender(retry_delay_s=webhook_retry_s)
 
     def notify(job: RunpodJob) -> None:
@@ -117,7 +121,7 @@ def build(api_key: str, handler_path: Path, workers_per_endpoint: int, webhook_r
         if job.webhook:
             sender.send_in_background(job.webhook, job.view())
 
-    job_queue = JobQueue(ProcessExecutor(handler_path), notify, workers_per_endpoint)
+    job_queue = JobQueue(lambda worker_id: WorkerSlot(worker_id, handler_path, env), notify, workers_per_endpoint)
     return Runner(api_key, job_queue), job_queue
 
 

@@ -2,12 +2,23 @@ import { z } from "zod";
 
 export const CONTRACT_VERSION = 1;
 
+/** Where RunPod mounts a network volume on a GPU worker; a legacy volume path is a key under it. */
+export const VOLUME_MOUNT_PATH = "/runpod-volume";
+
 export const JOB_TYPES = ["text-to-image", "style-transfer"] as const;
 export const JOB_STATUSES = ["queued", "running", "completed", "failed", "canceled", "timed_out"] as const;
+/** A job in one of these has ended: nothing more is recorded on it. */
+export const FINAL_JOB_STATUSES = ["completed", "failed", "canceled", "timed_out"] as const;
+/** How an image reached a job: the handler's webhook, legacy bytes, RunPod's output, the save route. */
+export const IMAGE_SOURCES = ["handler", "legacy-bytes", "runpod", "save-route"] as const;
 export const IMAGE_CONTENT_TYPES = ["image/png", "image/jpeg", "image/webp"] as const;
 
 export const JobType = z.enum(JOB_TYPES);
 export const JobStatus = z.enum(JOB_STATUSES);
+export type JobStatus = z.infer<typeof JobStatus>;
+export type FinalJobStatus = (typeof FINAL_JOB_STATUSES)[number];
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
+export const isFinalStatus = (status: string): status is FinalJobStatus => (FINAL_JOB_STATUSES as readonly string[]).includes(status);
 export const ImageContentType = z.enum(IMAGE_CONTENT_TYPES);
 
 /** A bucket key: only `[A-Za-z0-9/_.-]`, no leading `/`, no `..` segment, no empty segment. */
@@ -30,12 +41,6 @@ export const VolumePath = z
     "an absolute path of [A-Za-z0-9/_.-] segments, no '.' or '..' segment",
   );
 
-/**
- * Where RunPod mounts a network volume in a serverless worker. The Worker names input and output
- * paths under it, and the legacy normaliser strips it to recover an object key.
- */
-export const NETWORK_VOLUME_MOUNT_PATH = "/runpod-volume";
-
 /** RunPod's id of the run that carries an Easel job (what `/run` answered). */
 export const RunpodJobId = z.string().min(1).max(128);
 
@@ -43,3 +48,9 @@ export const Sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, "lowercase hex sha25
 export const ImageIndex = z.number().int().min(0).max(63);
 export const Progress = z.number().min(0).max(100);
 export const Base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, "base64");
+
+/**
+ * The largest body a signed webhook (and RunPod's own) may have: a completion listing 64 images
+ * fits with room to spare; bytes never travel in a signed webhook.
+ */
+export const SIGNED_WEBHOOK_MAX_BYTES = 32 * 1024;

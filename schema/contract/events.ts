@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Base64, ImageContentType, ImageIndex, ObjectKey, Progress, RunpodJobId, Sha256Hex } from "./common.js";
+import { ImageContentType, ImageIndex, ObjectKey, Progress, RunpodJobId, Sha256Hex } from "./common.js";
 
 /** Webhook events a contract-v1 handler sends to `callback.url`, signed with `callback.secret`. */
 
@@ -33,18 +33,6 @@ export const ImageEvent = z.strictObject({
   image: ImageMetadata,
 });
 
-/** Bytes for handlers that cannot reach the bucket: one numbered piece of one image. */
-export const ImageChunkEvent = z.strictObject({
-  type: z.literal("image_chunk"),
-  job_id: jobId,
-  runpod_job_id: runpodJobId,
-  index: ImageIndex,
-  chunk: z.number().int().min(0),
-  chunks: z.number().int().min(1).max(4096),
-  content_type: ImageContentType.default("image/png"),
-  data: Base64.min(1),
-});
-
 export const CompletedEvent = z.strictObject({
   type: z.literal("completed"),
   job_id: jobId,
@@ -62,12 +50,12 @@ export const FailedEvent = z.strictObject({
 export const WebhookEvent = z.discriminatedUnion("type", [
   ProgressEvent,
   ImageEvent,
-  ImageChunkEvent,
   CompletedEvent,
   FailedEvent,
 ]);
 
-export const WEBHOOK_EVENT_TYPES = ["progress", "image", "image_chunk", "completed", "failed"] as const;
+// Bytes never travel in a contract event: legacy handlers' numbered chunks are docs/legacy-formats.md's.
+export const WEBHOOK_EVENT_TYPES = ["progress", "image", "completed", "failed"] as const;
 
 /** What the handler returns to RunPod: small, keys and sizes only, never bytes. */
 export const HandlerResult = z.object({
@@ -76,7 +64,7 @@ export const HandlerResult = z.object({
 
 /** RunPod's own completion webhook (the body RunPod POSTs to the `webhook` given at `/run`). */
 export const RunpodWebhook = z.object({
-  id: z.string(),
+  id: RunpodJobId,
   status: z.enum(["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "IN_QUEUE", "IN_PROGRESS"]),
   output: z.unknown().optional(),
   error: z.unknown().optional(),

@@ -2,13 +2,13 @@ import { z } from "zod";
 import { Base64, Progress } from "./common.js";
 
 /**
- * The seed's shapes (shared/seed): what the style-transfer and text-to-image handlers sent
- * before Easel. Accepted as they are and normalised in `normalise.ts`.
+ * Legacy handlers' shapes (docs/legacy-formats.md): what the style-transfer and text-to-image
+ * handlers sent before Easel. Accepted as they are and normalised in `normalise.ts`.
  */
 
 const jobId = z.string().min(1).max(64).optional();
 
-/** The seed's per-image fields. Every one is optional: old handlers sent what they had. */
+/** Legacy handlers' per-image fields. Every one is optional: old handlers sent what they had. */
 export const LegacyImageFields = z.object({
   filename: z.string().max(255).optional(),
   subfolder: z.string().max(255).optional(),

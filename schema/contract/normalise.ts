@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { NETWORK_VOLUME_MOUNT_PATH } from "./common.js";
+import { VOLUME_MOUNT_PATH } from "./common.js";
 import { WEBHOOK_EVENT_TYPES, WebhookEvent, type ImageMetadata } from "./events.js";
 import {
   LegacyImageMessage,
@@ -33,18 +33,25 @@ export type Normalised =
   | { ok: true; shape: "contract" | "legacy"; jobId: string | undefined; runpodJobId?: string; events: EaselEvent[] }
   | { ok: false; issues: FieldIssue[] };
 
+const VOLUME_MOUNT = new RegExp(`^${VOLUME_MOUNT_PATH}/`);
 const S3_URL = /^s3:\/\/[^/]+\//;
 
+const asRecord = (body: unknown) =>
+  typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+
+/** A body in the contract's shape (its `type` names a contract event), valid or not: it must come signed. */
+export function isContractShaped(body: unknown): boolean {
+  const type = asRecord(body)?.type;
+  return typeof type === "string" && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
+}
+
 export function normaliseWebhook(body: unknown): Normalised {
-  const record = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  const record = asRecord(body);
   if (!record) return { ok: false, issues: [{ path: "", message: "expected a JSON object" }] };
 
-  if (typeof record.type === "string" && (WEBHOOK_EVENT_TYPES as readonly string[]).includes(record.type)) {
+  if (isContractShaped(record)) {
     const parsed = WebhookEvent.safeParse(record);
     if (!parsed.success) return fail(parsed.error);
-    if (parsed.data.type === "image_chunk" && parsed.data.chunk >= parsed.data.chunks) {
-      return { ok: false, issues: [{ path: "chunk", message: "chunk must be below chunks" }] };
-    }
     const { job_id: jobId, runpod_job_id: runpodJobId } = parsed.data;
     return { ok: true, shape: "contract", jobId, ...(runpodJobId ? { runpodJobId } : {}), events: fromContract(parsed.data) };
   }
@@ -73,8 +80,6 @@ function fromContract(event: WebhookEvent): EaselEvent[] {
       return [{ kind: "progress", progress: event.progress, message: event.message }];
     case "image":
       return [{ kind: "image", image: fromMetadata(event.image), totalImages: event.total_images }];
-    case "image_chunk":
-      return [{ kind: "image_chunk", index: event.index, chunk: event.chunk, chunks: event.chunks, data: event.data, contentType: event.content_type }];
     case "completed":
       // The completion lists every image in full: an image whose own webhook was lost is recorded from it.
       return [
@@ -111,7 +116,7 @@ function normaliseLegacyImage(message: LegacyImageMessage): EaselEvent | { issue
   return { issue: { path: "s3Key", message: "an image needs s3Key, networkVolumePath or data" } };
 }
 
-/** The seed's completion: keys by position in any of its lists, bytes only where no key exists. */
+/** A legacy handler's completion: keys by position in any of its lists, bytes only where no key exists. */
 export function normaliseLegacyCompletion(message: LegacyCompletion): EaselEvent[] {
   const lists = [message.network_volume_paths, message.s3Keys, message.networkVolumePaths];
   const count = Math.max(0, ...lists.map((list) => list?.length ?? 0), message.images?.length ?? 0);
@@ -150,21 +155,21 @@ function asBytes(entry: string | LegacyImageFields): LegacyImageFields {
 export function legacyKey(fields: LegacyImageFields): string | undefined {
   const raw = fields.s3Key || fields.networkVolumePath;
   if (!raw) return undefined;
-  const key = raw.replace(S3_URL, "");
-  return key.startsWith(`${NETWORK_VOLUME_MOUNT_PATH}/`) ? key.slice(NETWORK_VOLUME_MOUNT_PATH.length + 1) : key;
+  return raw.replace(S3_URL, "").replace(VOLUME_MOUNT, "");
 }
 
-const FORMAT_TYPES: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  webp: "image/webp",
-};
+// A Map, not an object literal: a sender's "__proto__" or "constructor" must not find Object's own properties.
+const FORMAT_TYPES = new Map([
+  ["png", "image/png"],
+  ["jpg", "image/jpeg"],
+  ["jpeg", "image/jpeg"],
+  ["webp", "image/webp"],
+]);
 
 export function legacyContentType(fields: LegacyImageFields): string {
   const format = fields.format?.toLowerCase().replace(/^image\//, "");
   const extension = fields.filename?.split(".").pop()?.toLowerCase();
-  return FORMAT_TYPES[format ?? ""] ?? FORMAT_TYPES[extension ?? ""] ?? "image/png";
+  return FORMAT_TYPES.get(format ?? "") ?? FORMAT_TYPES.get(extension ?? "") ?? "image/png";
 }
 
 function fail(error: z.ZodError): Normalised {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { Base64 } from "./common.js";
 import { LegacyImageFields } from "./legacy.js";
 
-/** `POST /api/images/save`: the seed's front-end route, one delivered image. */
+/** `POST /api/images/save`: the legacy front end's route (docs/legacy-formats.md), one delivered image. */
 export const SaveImageRequest = LegacyImageFields.pick({ filename: true, s3Key: true, networkVolumePath: true, fileSize: true, format: true })
   .extend({ jobId: z.string().min(1).max(64), index: z.number().int().min(0).max(63), data: Base64.optional() })
   .strict();

@@ -3,7 +3,7 @@
 Starts s3rver (a real S3 server) and a local webhook receiver, then for each image kind times
 (a) a bare presigned PUT of the bytes and (b) the handler's delivery of the same bytes (presigned
 PUT with retries, size/type/dimensions/sha256, signed `image` webhook), and measures the bytes of
-each image webhook. The seed's way (the image as base64 inside the webhook) is measured as a reference.
+each image webhook. The legacy handlers' way (the image as base64 inside the webhook) is measured as a reference.
 Prints a markdown table.
 
     gpu-handler/.venv/bin/python scripts/bench/handler_delivery.py [--rounds 3]
@@ -31,6 +31,7 @@ from easel_handler.engines.cpu import text_to_image  # noqa: E402
 from easel_handler.job_runner import JobRun  # noqa: E402
 from easel_handler.retry import RetryPolicy  # noqa: E402
 from easel_handler.settings import Settings  # noqa: E402
+from easel_handler.stop import JobStop  # noqa: E402
 from tests.support.s3 import S3Server  # noqa: E402
 from tests.support.scripted_http import ScriptedServer, accept  # noqa: E402
 
@@ -45,7 +46,7 @@ def png(picture: Image.Image) -> bytes:
 
 
 def seed_sized_png() -> bytes:
-    """About the seed's 1.10 MB: a 1024x1024 picture with a little photo-like noise in it."""
+    """About a legacy handler's 1.10 MB image: a 1024x1024 picture with a little photo-like noise in it."""
     noise = Image.frombytes("RGB", (1024, 1024), random.Random(7).randbytes(1024 * 1024 * 3))
     return png(Image.blend(text_to_image("seed-sized", 7, 1024, 1024), noise, 0.012))
 
@@ -81,17 +82,17 @@ def bare_put(s3: S3Server, session: requests.Session, data: bytes) -> float:
 
 def handler_delivery(s3, receiver, session, settings, data: bytes, count: int) -> list[float]:
     run = JobRun(parse_input(job_input(s3, receiver, count)), engine=None, session=session, settings=settings,
-                 runpod_job={})
+                 runpod_job={}, stop=JobStop())
     times = []
-    for position in range(count):
+    for position in range(count):  # one delivery, timed on its own (the handler runs these on its delivery thread)
         start = time.perf_counter()
-        run.image(position, data)
+        run._deliver(position, lambda: data)
         times.append(time.perf_counter() - start)
     return times
 
 
 def seed_style_webhook(receiver, session, data: bytes) -> tuple[int, float]:
-    """The seed's per-image message: the bytes as base64 in the webhook body."""
+    """A legacy per-image message: the bytes as base64 in the webhook body."""
     body = json.dumps({"job_id": "job_bench", "image_index": 0, "total_images": 1, "filename": "0.png",
                        "subfolder": "", "type": "output", "data": base64.b64encode(data).decode(),
                        "s3Key": None, "networkVolumePath": None, "fileSize": len(data), "format": "png"})
@@ -110,7 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help=f"jobs of {PER_JOB} images per image kind")
     rounds = parser.parse_args().rounds
-    settings = Settings(engine="cpu", retry=RetryPolicy(attempts=3, base_delay=0.05))
+    settings = Settings(engine="cpu", retry=RetryPolicy(budget=5, base_delay=0.05))
     rows = []
     with S3Server() as s3, ScriptedServer(accept(202)) as receiver, requests.Session() as session:
         for name, data in image_kinds().items():
@@ -129,7 +130,7 @@ def main() -> None:
             rows.append(f"| {name} | {len(data):,} | {body:,} ({signed:,} signed) | {seed_bytes:,} | "
                         f"{ms(bare)} | {ms(delivered)} | {overhead * 1000:+.1f} |")
     print(f"GPU handler delivery: {rounds * PER_JOB} images per kind, s3rver and a webhook receiver on loopback\n")
-    print("| image | image bytes | image webhook bytes | seed webhook bytes (base64 inline) "
+    print("| image | image bytes | image webhook bytes | legacy webhook bytes (base64 inline) "
           "| bare PUT ms (median / p90) | delivery ms: PUT + metadata + signed webhook (median / p90) "
           "| delivery minus bare PUT (median ms) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HandlerInput } from "../../schema/contract/index.js";
-import { Webhook } from "standardwebhooks";
 import { startFakeRunpod } from "../../test/node/fake-runpod.js";
-import { pngBytes, sha256Hex, toBase64 } from "../../test/helpers/images.js";
+import { pngBytes, toBase64 } from "../../test/helpers/images.js";
 import { EaselClient } from "../stack/easel-client.js";
 import { loadOrCreateSecrets } from "../stack/local-secrets.js";
 import { statePaths } from "../stack/paths.js";
-import { startStack } from "../stack/stack.js";
+import { startStack, type Stack } from "../stack/stack.js";
+import { cleanUpOnSignals } from "./interrupt.js";
+import { imageWebhook, JobMaker, putImage, send } from "./side-by-side/handler-play.js";
 
 // The Worker's side of delivery, measured through the real local stack (wrangler dev with local
 // D1 and Durable Objects, s3rver): the bench plays the GPU handler, so only the Worker is timed.
@@ -21,46 +21,36 @@ type Sample = { ms: number; bytes: number };
 
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
 
-async function dispatched(runpodUrl: string, jobId: string): Promise<HandlerInput> {
-  const run = (await (await fetch(`${runpodUrl}/_test/runs/${jobId}`)).json()) as { body: { input: HandlerInput } };
-  return run.body.input;
-}
-
-async function post(url: string, body: string, headers: Record<string, string>): Promise<Sample> {
+async function timed(request: () => Promise<Response>, bytes: number): Promise<Sample> {
   const started = performance.now();
-  const response = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body });
+  const response = await request();
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-  return { ms: performance.now() - started, bytes: Buffer.byteLength(body) };
+  return { ms: performance.now() - started, bytes };
 }
 
-async function contractImages(api: EaselClient, runpodUrl: string): Promise<Sample[]> {
+async function contractImages(maker: JobMaker, workerUrl: string): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let job = 0; job < JOBS; job++) {
-    const created = await api.createJob({ type: "text-to-image", input: { prompt: `bench ${job}`, num_images: IMAGES_PER_JOB } });
-    const input = await dispatched(runpodUrl, created.id);
-    for (const output of input.outputs) {
-      const bytes = pngBytes(1024, 1024, 96_000, output.index + 1);
-      await fetch(output.upload_url!, { method: "PUT", headers: output.headers, body: bytes });
-      const image = { index: output.index, key: output.key, size: bytes.byteLength, content_type: "image/png", width: 1024, height: 1024, sha256: await sha256Hex(bytes) };
-      const body = JSON.stringify({ type: "image", job_id: input.job_id, total_images: IMAGES_PER_JOB, image });
-      const webhookId = `msg_${input.job_id}_${output.index}`;
-      const timestamp = new Date();
-      const signature = new Webhook(input.callback.secret).sign(webhookId, timestamp, body);
-      const headers = { "webhook-id": webhookId, "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)), "webhook-signature": signature };
-      samples.push(await post(input.callback.url, body, headers));
+    const played = await maker.make(IMAGES_PER_JOB, 1024, 1024);
+    for (let index = 0; index < IMAGES_PER_JOB; index++) {
+      await putImage(played, index, pngBytes(1024, 1024, 96_000, index + 1), 1024, 1024);
+      const request = imageWebhook(played, index);
+      samples.push(await timed(() => send(workerUrl, request), Buffer.byteLength(request.body)));
     }
   }
   return samples;
 }
 
-async function legacyBytes(api: EaselClient, runpodUrl: string): Promise<Sample[]> {
+/** A legacy handler's per-image message with the bytes inline, unsigned, to the legacy URL (the route with the job's token). */
+async function legacyBytes(maker: JobMaker): Promise<Sample[]> {
   const samples: Sample[] = [];
   for (let job = 0; job < LEGACY_IMAGES; job++) {
-    const created = await api.createJob({ type: "text-to-image", input: { prompt: `legacy ${job}`, num_images: 1 } });
-    const input = await dispatched(runpodUrl, created.id);
+    const played = await maker.make(1, 1024, 1024);
     const image = { filename: "ComfyUI_00001_.png", subfolder: "", type: "output", data: toBase64(pngBytes(1024, 1024, SEED_IMAGE_BYTES, job)), format: "png" };
-    samples.push(await post(input.callback.url, JSON.stringify({ job_id: input.job_id, image_index: 0, total_images: 1, ...image }), {}));
+    const body = JSON.stringify({ job_id: played.jobId, image_index: 0, total_images: 1, ...image });
+    const url = played.input.callback.legacy_url ?? played.input.callback.url;
+    samples.push(await timed(() => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body }), Buffer.byteLength(body)));
   }
   return samples;
 }
@@ -75,23 +65,27 @@ const stateDir = mkdtempSync(join(tmpdir(), "easel-bench-"));
 const secrets = loadOrCreateSecrets(statePaths(stateDir).secrets);
 const runpod = await startFakeRunpod(0, secrets.RUNPOD_API_KEY);
 const runpodUrl = `http://127.0.0.1:${runpod.port}`;
-const stack = await startStack({ stateDir, ports: { worker: 0, s3: 0, runner: 0 }, vars: { RUNPOD_API_BASE: runpodUrl } });
-try {
-  const admin = new EaselClient(stack.workerUrl);
-  const { key } = await admin.createApiKey(stack.secrets.ADMIN_TOKEN, "bench");
-  const api = admin.withKey(key);
-  const contract = await contractImages(api, runpodUrl);
-  const legacy = await legacyBytes(api, runpodUrl);
-  const report = await admin.storageReport(stack.secrets.ADMIN_TOKEN);
-
-  console.log("Each row: a signed webhook POSTed to `wrangler dev` until its answer (verify, JobAssembler, HEAD or upload, D1 write).\n");
-  console.log("| webhook | count | body bytes | median ms | p90 ms |");
-  console.log("| --- | ---: | ---: | ---: | ---: |");
-  console.log(row("`image` (contract; bytes already in the bucket)", contract));
-  console.log(row("seed per-image message with base64 `data` (1.10 MB image)", legacy));
-  console.log(`\nD1 after ${report.overall.images} images: ${report.overall.bytesInD1} bytes of image data, ${report.overall.rate}% S3-only, ${report.overall.metadataBytesPerImage} bytes of metadata per image row.`);
-} finally {
-  await stack.stop();
+let stack: Stack | undefined;
+const stopEverything = async () => {
+  await stack?.stop();
   await runpod.close();
   rmSync(stateDir, { recursive: true, force: true });
+};
+cleanUpOnSignals(stopEverything);
+try {
+  stack = await startStack({ stateDir, ports: { worker: 0, s3: 0, runner: 0 }, vars: { RUNPOD_API_BASE: runpodUrl } });
+  const admin = new EaselClient(stack.workerUrl);
+  const maker = new JobMaker(admin, stack.secrets.ADMIN_TOKEN, "bench", runpodUrl);
+  const contract = await contractImages(maker, stack.workerUrl);
+  const legacy = await legacyBytes(maker);
+  const report = await admin.storageReport(stack.secrets.ADMIN_TOKEN);
+
+  console.log("Each row: a webhook POSTed to `wrangler dev` until its answer (verify, JobAssembler, HEAD or upload, D1 write).\n");
+  console.log("| webhook | count | body bytes | median ms | p90 ms |");
+  console.log("| --- | ---: | ---: | ---: | ---: |");
+  console.log(row("`image` (contract, signed; bytes already in the bucket)", contract));
+  console.log(row("legacy per-image message with base64 `data` (1.10 MB image), legacy URL", legacy));
+  console.log(`\nD1 after ${report.overall.images} images: ${report.overall.bytesInD1} bytes of image data, ${report.overall.rate}% S3-only, ${report.overall.metadataBytesPerImage} bytes of metadata per image row.`);
+} finally {
+  await stopEverything();
 }

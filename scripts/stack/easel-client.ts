@@ -106,6 +106,8 @@ export class EaselClient {
       },
       signal,
     });
+    // 204: the job ended and nothing follows lastEventId.
+    if (response.status === 204) return;
     if (response.status !== 200 || !response.body) throw new EaselApiError(response.status, await response.text(), `GET /api/jobs/${jobId}/events`);
     for await (const event of readEvents(response.body)) {
       yield { ...event, seq: event.id === null ? null : Number(event.id), payload: JSON.parse(event.data) as Record<string, unknown> };

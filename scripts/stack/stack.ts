@@ -86,7 +86,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       persistTo: paths.wrangler,
       logs: paths.logs,
       secrets: { ...secrets, S3_ACCESS_KEY_ID: store.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: store.credentials.secretAccessKey },
-      vars: { ENVIRONMENT: "local", RUNPOD_API_BASE: runner.url, ...storeVars(store), ...options.vars },
+      vars: { RUNPOD_API_BASE: runner.url, ...storeVars(store), ...options.vars },
     });
     processes.push(worker.process);
     step(`Worker ${worker.url}`);

@@ -28,7 +28,7 @@ export type WorkerOptions = {
 /** `wrangler dev` on loopback with local D1 and Durable Objects persisted under `persistTo`. */
 export async function startWorker(options: WorkerOptions): Promise<{ process: ManagedProcess; url: string }> {
   const url = `http://${HOST}:${options.port}`;
-  const vars = { PUBLIC_BASE_URL: url, ...options.vars };
+  const vars = { PUBLIC_BASE_URL: url, ENVIRONMENT: "local", ...options.vars };
   const worker = startProcess({
     name: "the Worker (wrangler dev)",
     command: process.execPath,

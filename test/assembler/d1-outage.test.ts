@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { assemblerState, runAlarmAfter, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
@@ -40,11 +41,11 @@ describe("JobAssembler: nothing is lost when D1 fails for a while", () => {
     expect(await kept.json()).toMatchObject({ result: "kept", detail: expect.stringMatching(/D1/) });
     expect((await handler.send({ type: "completed", job_id: job.id, images: [image] })).status).toBe(202);
     expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
-    expect((await stub.snapshot()).job?.status).toBe("completed");
+    expect((await assemblerState(stub)).job?.status).toBe("completed");
 
     await swapDatabase(stub, env.DB);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runAlarmAfter(stub, 60_000)).toBe(true);
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key, size: image.size }] });
-    expect((await stub.snapshot()).retry).toBeNull();
+    expect(await workRow(stub, "settle")).toBeNull();
   });
 });

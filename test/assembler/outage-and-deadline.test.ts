@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { createObjectStore } from "../../workers/services/storage.js";
 import { api, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { assemblerState, runAlarmAfter, runAlarmPastDeadline, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { pngBytes, sha256Hex, toBase64 } from "../helpers/images.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
@@ -19,11 +19,6 @@ async function startJob(owner: string, images = 1) {
   return { key, job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
 }
 
-async function expireDeadline(stub: DurableObjectStub<JobAssembler>) {
-  await runInDurableObject(stub, (_, state) => {
-    state.storage.sql.exec("UPDATE job SET deadline_at = ?", Date.now() - 1);
-  });
-}
 
 describe("JobAssembler: nothing is lost when the bucket fails for a while", () => {
   it("keeps an announced image through a bucket outage and records it when the alarm retries", async () => {
@@ -36,18 +31,18 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
     await handler.send({ type: "completed", job_id: job.id, images: [image] });
     expect(await getJob(key, job.id)).toMatchObject({ status: "running", images: [] });
 
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runAlarmAfter(stub, 60_000)).toBe(true);
     expect((await getJob(key, job.id)).images).toHaveLength(0);
-    const pending = await stub.snapshot();
-    expect(pending.retry?.attempts).toBeGreaterThan(0);
-    expect(pending.retry?.last_error).toMatch(/store unavailable/);
+    const pending = await workRow(stub, "settle");
+    expect(pending?.attempts).toBeGreaterThan(0);
+    expect(pending?.last_error).toMatch(/store unavailable/);
 
     await outage(`jobs/outage_head/${job.id}/`, false);
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runAlarmAfter(stub, 60_000)).toBe(true);
     const healed = await getJob(key, job.id);
     expect(healed).toMatchObject({ status: "completed" });
     expect(healed.images.map((entry) => entry.key)).toEqual([image.key]);
-    expect((await stub.snapshot()).retry).toBeNull();
+    expect(await workRow(stub, "settle")).toBeNull();
   });
 
   it("keeps legacy bytes in the JobAssembler until the bucket takes them", async () => {
@@ -58,7 +53,7 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
     expect(kept.status).toBe(202);
     expect((await getJob(key, job.id)).status).toBe("running");
     await outage(`jobs/outage_bytes/${job.id}/`, false);
-    await runDurableObjectAlarm(stub);
+    await runAlarmAfter(stub, 60_000);
     const healed = await getJob(key, job.id);
     expect(healed).toMatchObject({ status: "completed" });
     expect((await (await fetch(healed.images[0]!.url)).arrayBuffer()).byteLength).toBe(3000);
@@ -78,7 +73,7 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
       expect(kept.status).toBe(202);
     }
     await outage(`jobs/outage_bytes_again/${job.id}/`, false);
-    await runDurableObjectAlarm(stub);
+    await runAlarmAfter(stub, 60_000);
     const [image] = (await getJob(key, job.id)).images;
     const stored = new Uint8Array(await (await fetch(image!.url)).arrayBuffer());
     const recorded = await env.DB.prepare("SELECT sha256 FROM images WHERE job_id = ?").bind(job.id).first<{ sha256: string }>();
@@ -91,13 +86,10 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
     await outage(`jobs/outage_forever/${job.id}/`, true);
     expect((await handler.send({ type: "image", job_id: job.id, image })).status).toBe(202);
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
-    await runInDurableObject(stub, (_, state) => {
-      state.storage.sql.exec("UPDATE job SET deadline_at = ?", Date.now() - 25 * 60 * 60 * 1000);
-    });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const snapshot = await stub.snapshot();
+    expect(await runAlarmAfter(stub, 25 * 60 * 60 * 1000 + 600_000)).toBe(true);
+    const snapshot = await assemblerState(stub);
     expect(snapshot.job?.status).toBe("timed_out");
-    expect(snapshot.retry).toBeNull();
+    expect(snapshot.work.find((row) => row.name === "settle")).toBeUndefined();
     expect(await runDurableObjectAlarm(stub)).toBe(false);
     await outage(`jobs/outage_forever/${job.id}/`, false);
   });
@@ -107,8 +99,7 @@ describe("JobAssembler: the deadline asks RunPod", () => {
   it("times the job out and cancels it at RunPod when RunPod still runs it", async () => {
     const { key, job, run, stub } = await startJob("deadline_running");
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
-    await expireDeadline(stub);
-    await runDurableObjectAlarm(stub);
+    await runAlarmPastDeadline(stub);
     const ended = await getJob(key, job.id);
     expect(ended.status).toBe("timed_out");
     expect(ended.error).toMatch(/deadline passed while RunPod reported IN_PROGRESS/);
@@ -118,8 +109,7 @@ describe("JobAssembler: the deadline asks RunPod", () => {
   it("fails the job with RunPod's reason", async () => {
     const { key, job, run, stub } = await startJob("deadline_failed");
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "FAILED", error: "CUDA out of memory" });
-    await expireDeadline(stub);
-    await runDurableObjectAlarm(stub);
+    await runAlarmPastDeadline(stub);
     expect(await getJob(key, job.id)).toMatchObject({ status: "failed", error: expect.stringMatching(/CUDA out of memory/) });
   });
 
@@ -127,8 +117,7 @@ describe("JobAssembler: the deadline asks RunPod", () => {
     const { key, job, run, handler, stub } = await startJob("deadline_output", 1);
     const image = await handler.upload(0);
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "COMPLETED", output: { images: [image] } });
-    await expireDeadline(stub);
-    await runDurableObjectAlarm(stub);
+    await runAlarmPastDeadline(stub);
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key, size: image.size }] });
   });
 });

@@ -41,7 +41,7 @@ export async function storageReport() {
 }
 
 export const textToImage = (prompt = "a lighthouse at dusk", numImages = 2) => ({
-  type: "text-to-image",
+  type: "text-to-image" as const,
   input: { prompt, width: 512, height: 512, steps: 4, seed: 7, num_images: numImages },
 });
 

@@ -8,12 +8,14 @@ export class SimulatedHandler {
   private sent = 0;
   constructor(readonly input: HandlerInput) {}
 
-  get callbackPath(): string {
-    const url = new URL(this.input.callback.url);
+  /** `callback.legacy_url`: the route with the job's token, for legacy handlers that cannot sign. */
+  get legacyCallbackPath(): string {
+    const url = new URL(this.input.callback.legacy_url!);
     return `${url.pathname}${url.search}`;
   }
 
-  get callbackPathWithoutToken(): string {
+  /** `callback.url`: signed contract events only. */
+  get callbackPath(): string {
     return new URL(this.input.callback.url).pathname;
   }
 
@@ -33,11 +35,11 @@ export class SimulatedHandler {
       timestamp: options.timestamp ?? new Date(),
       body: text,
     });
-    return api(options.path ?? this.callbackPathWithoutToken, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: text });
+    return api(options.path ?? this.callbackPath, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: text });
   }
 
   /** The legacy way: no signature, the per-job token in the URL. */
   sendUnsigned(body: unknown) {
-    return api(this.callbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return api(this.legacyCallbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   }
 }

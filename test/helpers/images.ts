@@ -16,6 +16,7 @@ export function toBase64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
+// Not the Worker's sha256Hex (workers/services/hashing.ts): the Node benchmark scripts use these helpers too.
 export async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");

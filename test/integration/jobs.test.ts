@@ -5,6 +5,8 @@ import { HandlerInput, type Job } from "../../schema/contract/index.js";
 import { createApp } from "../../workers/app.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
+import { assemblerState, runAlarmAfter, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
@@ -36,7 +38,10 @@ describe("POST /api/jobs", () => {
       expect(output.upload_url).toContain("X-Amz-Signature=");
       expect(output.headers["content-type"]).toBe("image/png");
     }
-    expect(input.callback.url).toMatch(new RegExp(`/api/webhooks/generation/${job.id}\\?token=.+`));
+    expect(input.callback.url).toBe(`https://easel.test/api/webhooks/generation/${job.id}`);
+    const legacyToken = new URL(input.callback.legacy_url!).searchParams.get("token");
+    expect(legacyToken).toMatch(/^[\w-]{43}$/);
+    expect(new URL(run.body.webhook).searchParams.get("token")).not.toBe(legacyToken);
     expect(input.callback.secret).toMatch(/^whsec_/);
     expect((await getJob(key, job.id)).status).toBe("queued");
   });
@@ -85,16 +90,39 @@ describe("POST /api/jobs", () => {
     expect(list.jobs).toHaveLength(0);
   });
 
-  it("answers 429 with Retry-After past the per-key creation limit, and records nothing more", async () => {
+  it("answers 429 with Retry-After and RateLimit past the per-key creation limit, and records nothing more", async () => {
     const key = await createApiKey("jobs_rate_limited");
     for (let index = 0; index < 10; index++) await createJob(key, textToImage(`burst ${index}`, 1));
     const refused = await postJson("/api/jobs", textToImage("one too many", 1), bearer(key));
     expect(refused.status).toBe(429);
     expect(refused.headers.get("retry-after")).toBe("60");
+    expect(refused.headers.get("ratelimit")).toBe('"jobs";r=0;t=60');
+    expect(refused.headers.get("ratelimit-policy")).toBe('"jobs";q=10;w=60');
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
     const list = (await (await api("/api/jobs?limit=100", { headers: bearer(key) })).json()) as { jobs: unknown[] };
     expect(list.jobs).toHaveLength(10);
     expect((await postJson("/api/jobs", textToImage("another key", 1), bearer(await createApiKey("jobs_rate_other")))).status).toBe(202);
+  });
+
+  it("announces the policy on a created job", async () => {
+    const created = await postJson("/api/jobs", textToImage("policy", 1), bearer(await createApiKey("jobs_rate_policy")));
+    expect(created.status).toBe(202);
+    expect(created.headers.get("ratelimit-policy")).toBe('"jobs";q=10;w=60');
+  });
+
+  it("counts neither refused requests nor idempotent replays against the creation limit", async () => {
+    const key = await createApiKey("jobs_rate_fair");
+    for (let index = 0; index < 12; index++) {
+      expect((await postJson("/api/jobs", { type: "text-to-image", input: { prompt: "" } }, bearer(key))).status).toBe(400);
+    }
+    const first = await createJob(key, textToImage("kept once", 1), { "idempotency-key": "retry-me" });
+    for (let index = 0; index < 12; index++) {
+      const replay = await postJson("/api/jobs", textToImage("kept once", 1), { ...bearer(key), "idempotency-key": "retry-me" });
+      expect(replay.status).toBe(202);
+      expect(((await replay.json()) as { id: string }).id).toBe(first.id);
+    }
+    for (let index = 1; index < 10; index++) await createJob(key, textToImage(`fresh ${index}`, 1));
+    expect((await postJson("/api/jobs", textToImage("the eleventh", 1), bearer(key))).status).toBe(429);
   });
 
   it("refuses requests without a valid API key", async () => {
@@ -148,8 +176,8 @@ describe("POST /api/jobs", () => {
 
   it("ends the job failed with the reason when preparing the dispatch throws unexpectedly", async () => {
     const key = await createApiKey("jobs_dispatch_throws");
-    // Presigned URLs cannot outlive a week: an eight-day timeout makes presigning the outputs throw.
-    const response = await apiWith({ JOB_TIMEOUT_SECONDS: String(8 * 24 * 3600) }, "/api/jobs", {
+    // Presigned URLs cannot outlive a week: a week-long timeout (plus the URLs' margin) makes presigning the outputs throw.
+    const response = await apiWith({ JOB_TIMEOUT_SECONDS: String(7 * 24 * 3600) }, "/api/jobs", {
       method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify(textToImage("presign throws", 1)),
     });
     expect(response.status).toBe(202);
@@ -159,14 +187,21 @@ describe("POST /api/jobs", () => {
     await expect(dispatchedRun(job.id)).rejects.toThrow(/no RunPod run/);
   });
 
-  it("leaves the job failed with the reason when RunPod answers an error or does not answer", async () => {
+  it("leaves the job failed with the reason when RunPod refuses the run", async () => {
     const key = await createApiKey("jobs_dispatch_fail");
     const failed = await createJob(key, textToImage("[runpod:500]"));
     expect(failed.status).toBe("failed");
     expect(failed.error).toMatch(/dispatch failed: RunPod answered 500/);
+  });
+
+  it("keeps a job whose /run timed out waiting for a sign of the run, and fails it when none comes in time", async () => {
+    const key = await createApiKey("jobs_dispatch_hang");
     const hung = await createJob(key, textToImage("[runpod:hang]"));
-    expect(hung.status).toBe("failed");
-    expect(hung.error).toMatch(/dispatch failed: .*timed out/);
+    expect(hung).toMatchObject({ status: "queued", error: null });
+    const stub = assemblerFor(env, hung.id);
+    expect(await workRow(stub, "dispatch_unknown")).not.toBeNull();
+    await runAlarmAfter(stub, DISPATCH_CONFIRM_MS + 1);
+    expect(await getJob(key, hung.id)).toMatchObject({ status: "failed", error: expect.stringMatching(/RunPod did not confirm the run within 5 minutes/) });
   });
 
   it("requires the style and content images to be the caller's own uploads", async () => {
@@ -237,7 +272,7 @@ describe("POST /api/jobs/:id/cancel", () => {
     const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) });
     expect(response.status).toBe(409);
     expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/already completed/);
-    expect((await assemblerFor(env, job.id).snapshot()).job?.status).toBe("completed");
+    expect((await assemblerState(assemblerFor(env, job.id))).job?.status).toBe("completed");
   });
 
   it("cancels at RunPod with the JobAssembler's RunPod id even when D1 does not have it yet", async () => {
@@ -257,7 +292,7 @@ describe("POST /api/jobs/:id/cancel", () => {
     await stub.open({ id: "job_cancel_in_flight", owner: "jobs_cancel_in_flight", type: "text-to-image", prefix: "jobs/jobs_cancel_in_flight/job_cancel_in_flight/", expected: 1, deadlineAt: Date.now() + 60_000 });
     expect(await stub.cancel("canceled by the client")).toMatchObject({ result: "canceled" });
     await stub.dispatched(run.runpodId);
-    expect((await stub.snapshot()).job?.status).toBe("canceled");
+    expect((await assemblerState(stub)).job?.status).toBe("canceled");
     expect((await dispatchedRun(other.id)).canceled).toBe(true);
   });
 });

@@ -36,6 +36,10 @@ describe("POST /api/uploads with a store that presigns", () => {
     expect(expiresIn).toBeGreaterThan(10 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
 
+    // Recorded, so that the retention sweep deletes it if no job uses it.
+    const recorded = await env.DB.prepare("SELECT owner, content_type, content_length FROM uploads WHERE key = ?").bind(upload.key).first();
+    expect(recorded).toEqual({ owner: "uploads_owner", content_type: "image/jpeg", content_length: 1000 });
+
     const store = createObjectStore(env);
     expect((await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: new Uint8Array(1000) })).status).toBe(403);
     const oversized = await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/jpeg" }, body: new Uint8Array(40 * 1024) });

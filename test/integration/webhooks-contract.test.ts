@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { deriveJobWebhookSecret } from "../../workers/services/webhook-signing.js";
+import { SIGNED_WEBHOOK_MAX_BYTES } from "../../schema/contract/index.js";
+import { deriveJobWebhookSecret, signWebhook } from "../../workers/services/webhook-signing.js";
 import { api, createApiKey, createJob, getJob, storageReport, textToImage } from "../helpers/api.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
@@ -105,8 +106,8 @@ describe("the handler's webhooks, contract shape", () => {
       await handler.send(body, { secret: otherSecret }),
       await handler.send(body, { timestamp: new Date(Date.now() - 6 * 60_000) }),
       await handler.send(body, { timestamp: new Date(Date.now() + 6 * 60_000) }),
-      await api(handler.callbackPathWithoutToken, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-      await api(`${handler.callbackPathWithoutToken}?token=forged`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      await api(handler.callbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      await api(`${handler.callbackPath}?token=forged`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     ];
     const signed = await handler.send(body, { webhookId: "msg_tamper" });
     expect(signed.status).toBe(200);
@@ -118,12 +119,67 @@ describe("the handler's webhooks, contract shape", () => {
     expect(other.id).not.toBe(job.id);
   });
 
-  it("accepts the per-job URL token from handlers that cannot sign", async () => {
+  it("refuses an unsigned contract event that carries the job's valid token (401), and changes nothing", async () => {
     const { key, job, handler } = await startJob("hook_token", 1);
     const image = await handler.upload(0);
-    expect((await handler.sendUnsigned({ type: "image", job_id: job.id, image })).status).toBe(200);
-    expect((await handler.sendUnsigned({ type: "completed", job_id: job.id, images: [image] })).status).toBe(200);
-    expect((await getJob(key, job.id)).status).toBe("completed");
+    const attempts = [
+      await handler.sendUnsigned({ type: "image", job_id: job.id, image }),
+      await handler.sendUnsigned({ type: "completed", job_id: job.id, images: [image] }),
+      await handler.sendUnsigned({ type: "failed", job_id: job.id, error: "forged from a leaked URL" }),
+      await handler.sendUnsigned({ type: "progress", job_id: job.id, progress: "not even valid" }),
+    ];
+    expect(attempts.map((response) => response.status)).toEqual([401, 401, 401, 401]);
+    expect(((await attempts[0]!.json()) as { error: { message: string } }).error.message).toMatch(/must be signed/);
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", progress: 0, error: null, images: [] });
+    expect(await imageRows(job.id)).toEqual([]);
+  });
+
+  it("gives the v1 callback URL no token, and legacy handlers their own URL with one", async () => {
+    const { job, handler } = await startJob("hook_urls", 1);
+    expect(handler.input.callback.url).toBe(`https://easel.test/api/webhooks/generation/${job.id}`);
+    expect(handler.input.callback.legacy_url).toMatch(new RegExp(`^https://easel.test/api/webhooks/generation/${job.id}\\?token=[\\w-]{43}$`));
+  });
+
+  it("verifies a signed body that starts with a UTF-8 byte order mark on its raw bytes", async () => {
+    const { key, job, handler } = await startJob("hook_bom", 1);
+    const text = `\uFEFF${JSON.stringify({ type: "progress", job_id: job.id, progress: 25 })}`;
+    const headers = signWebhook({ secret: handler.input.callback.secret, webhookId: "msg_bom", body: text });
+    const response = await api(handler.callbackPath, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: text });
+    expect(response.status).toBe(200);
+    expect((await getJob(key, job.id)).progress).toBe(25);
+  });
+
+  it("answers a 64 KiB signed body 413 before its signature is checked, whether or not it says its length", async () => {
+    const { key, job, handler } = await startJob("hook_big_signed", 1);
+    const text = JSON.stringify({ type: "failed", job_id: job.id, error: "x".repeat(64 * 1024) });
+    const headers = signWebhook({ secret: "whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQtMzJi", webhookId: "msg_big", body: text });
+    const declared = await api(handler.callbackPath, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: text });
+    expect(declared.status).toBe(413);
+    const streamed = await api(handler.callbackPath, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: new Blob([text]).stream(),
+    });
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", error: null });
+  });
+
+  it("fits a signed completion of 64 images under the limit (refused for its indices, not its size)", async () => {
+    const { job, handler } = await startJob("hook_64", 1);
+    const image = await handler.upload(0);
+    const images = Array.from({ length: 64 }, (_, index) => ({ ...image, index, key: image.key.replace("/0.png", `/${index}.png`) }));
+    const text = JSON.stringify({ type: "completed", job_id: job.id, runpod_job_id: "rp-0123456789abcdef-0123456789abcdef", images });
+    expect(text.length).toBeLessThan(SIGNED_WEBHOOK_MAX_BYTES);
+    expect((await handler.send(JSON.parse(text))).status).toBe(422);
+  });
+
+  it("checks a legacy URL's token before reading its body", async () => {
+    const { handler } = await startJob("hook_token_first", 1);
+    const huge = JSON.stringify({ data: "A".repeat(8 * 1024 * 1024) });
+    const wrongToken = handler.legacyCallbackPath.replace(/token=[^&]+/, "token=forged");
+    const response = await api(wrongToken, { method: "POST", headers: { "content-type": "application/json" }, body: huge });
+    expect(response.status).toBe(401);
   });
 
   it.each([
@@ -153,9 +209,9 @@ describe("the handler's webhooks, contract shape", () => {
 
   it("answers malformed JSON with 400, a job_id that is not the URL's with 400, and an unknown job with 404", async () => {
     const { job, handler } = await startJob("hook_misc", 1);
-    const malformed = await api(handler.callbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
+    const malformed = await api(handler.legacyCallbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: "{oops" });
     expect(malformed.status).toBe(400);
-    expect((await handler.sendUnsigned({ type: "progress", job_id: "job_other", progress: 5 })).status).toBe(400);
+    expect((await handler.send({ type: "progress", job_id: "job_other", progress: 5 })).status).toBe(400);
     const ghost = new SimulatedHandler({
       ...handler.input,
       job_id: "job_ghost",
@@ -177,16 +233,6 @@ describe("the handler's webhooks, contract shape", () => {
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", progress: 100, error: null });
     const redelivered = await handler.send({ type: "image", job_id: job.id, image });
     expect(await redelivered.json()).toMatchObject({ result: "duplicate", status: "completed" });
-  });
-
-  it("refuses a chunk numbered past the last, so no image is assembled with a piece missing", async () => {
-    const { key, job, handler } = await startJob("hook_chunk_past", 1);
-    const chunk = (n: number) => ({ type: "image_chunk", job_id: job.id, index: 0, chunk: n, chunks: 2, data: "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAw" });
-    expect((await handler.send(chunk(0))).status).toBe(200);
-    const past = await handler.send(chunk(2));
-    expect(past.status).toBe(400);
-    expect(((await past.json()) as { error: { details: { path: string }[] } }).error.details.map((issue) => issue.path)).toContain("chunk");
-    expect((await getJob(key, job.id)).images).toEqual([]);
   });
 
   it("ends the job failed with the handler's reason and ignores what comes after", async () => {

@@ -20,12 +20,16 @@ async function uploadInput(key: string, bytes: Uint8Array) {
   return upload.key;
 }
 
+const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+// Past the legacy limit: base64 of the largest image (4/3 of it) plus the 64 KiB envelope.
+const LEGACY_BODY_BYTES = Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 65 * 1024;
+
 const rows = async (jobId: string) =>
   (await env.DB.prepare("SELECT idx, key, size, source, sha256 FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all()).results;
 
-describe("the seed's legacy shapes", () => {
-  it("text-to-image: per-image messages with s3Key, then the seed's completion, end in metadata-only rows", async () => {
-    const { key, job, handler } = await startJob("seed_t2i");
+describe("legacy handlers' shapes", () => {
+  it("text-to-image: per-image messages with s3Key, then the legacy completion, end in metadata-only rows", async () => {
+    const { key, job, handler } = await startJob("legacy_t2i");
     const images = [await handler.upload(0), await handler.upload(1)];
     for (const [index, image] of images.entries()) {
       const message = {
@@ -49,8 +53,8 @@ describe("the seed's legacy shapes", () => {
     expect((await storageReport()).byType["text-to-image"]).toMatchObject({ bytesInD1: 0, rate: 100 });
   });
 
-  it("style transfer: the seed's completion alone (s3Keys, network_volume_paths as strings) completes the job", async () => {
-    const key = await createApiKey("seed_style");
+  it("style transfer: the legacy completion alone (s3Keys, network_volume_paths as strings) completes the job", async () => {
+    const key = await createApiKey("legacy_style");
     const style = await uploadInput(key, pngBytes(32, 32, 512, 9));
     const content = await uploadInput(key, pngBytes(32, 32, 512, 3));
     const job = await createJob(key, { type: "style-transfer", input: { style_image: style, content_image: content, strength: 0.7 } });
@@ -71,7 +75,7 @@ describe("the seed's legacy shapes", () => {
   });
 
   it("puts base64 bytes in the bucket and records only metadata (the 1.10 MB case)", async () => {
-    const { key, job, handler } = await startJob("seed_bytes", textToImage("bytes", 1));
+    const { key, job, handler } = await startJob("legacy_bytes", textToImage("bytes", 1));
     const bytes = pngBytes(1024, 1024, 1_153_434, 7);
     const response = await handler.sendUnsigned({ job_id: job.id, status: "COMPLETED", progress: 100, images: [toBase64(bytes)] });
     expect(response.status).toBe(200);
@@ -85,7 +89,7 @@ describe("the seed's legacy shapes", () => {
   });
 
   it("assembles chunks sent out of order and twice, then uploads the image once", async () => {
-    const { key, job, handler } = await startJob("seed_chunks", textToImage("chunks", 1));
+    const { key, job, handler } = await startJob("legacy_chunks", textToImage("chunks", 1));
     const bytes = pngBytes(300, 200, 100_000, 5);
     const pieces = [0, 1, 2].map((chunk) => toBase64(bytes.subarray(chunk * 40_000, (chunk + 1) * 40_000)));
     for (const chunk of [2, 0, 2]) {
@@ -104,23 +108,49 @@ describe("the seed's legacy shapes", () => {
   it.each([
     ["base64 that does not decode", { data: "%%%not-base64%%%" }, 400],
     ["bytes that are no image", { data: toBase64(new TextEncoder().encode("just some text, not a picture")) }, 422],
-    ["an image over the maximum size", { data: toBase64(pngBytes(64, 64, 4 * 1024 * 1024 + 1)) }, 413],
-  ])("rejects %s with nothing changed", async (_, fields, status) => {
-    const { key, job, handler } = await startJob(`seed_bad_${status}`, textToImage("bad", 1));
+    ["an image over the maximum size", { data: toBase64(pngBytes(64, 64, MAX_IMAGE_BYTES + 1)) }, 413],
+  ])("rejects %s with nothing changed", { timeout: 60_000 }, async (_, fields, status) => {
+    const { key, job, handler } = await startJob(`legacy_bad_${status}`, textToImage("bad", 1));
     const response = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "x.png", ...fields });
     expect(response.status).toBe(status);
     expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
     expect(await rows(job.id)).toEqual([]);
   });
 
-  it("refuses an oversized webhook body before reading it", async () => {
-    const { handler } = await startJob("seed_huge", textToImage("huge", 1));
-    const response = await api(handler.callbackPath, {
+  it("refuses an oversized webhook body before reading it", { timeout: 60_000 }, async () => {
+    const { handler } = await startJob("legacy_huge", textToImage("huge", 1));
+    const response = await api(handler.legacyCallbackPath, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ data: "A".repeat(6 * 1024 * 1024) }),
+      body: JSON.stringify({ data: "A".repeat(LEGACY_BODY_BYTES) }),
     });
     expect(response.status).toBe(413);
+  });
+});
+
+// Moving 28 MB through the Worker, the JobAssembler and the S3 server takes seconds on a shared machine.
+describe("legacy bytes at the configured maximum (20 MiB, a body of about 28 MB)", { timeout: 60_000 }, () => {
+  const largest = () => pngBytes(2048, 2048, MAX_IMAGE_BYTES, 11);
+
+  it("stores a legacy image of exactly the maximum size sent to the legacy URL, and records only its metadata", async () => {
+    const { key, job, handler } = await startJob("legacy_max", textToImage("largest", 1));
+    const bytes = largest();
+    const response = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "largest.png", data: toBase64(bytes) });
+    expect(response.status).toBe(200);
+    const [image] = (await getJob(key, job.id)).images;
+    expect(image).toMatchObject({ size: MAX_IMAGE_BYTES, width: 2048, height: 2048 });
+    const stored = new Uint8Array(await (await fetch(image!.url)).arrayBuffer());
+    expect(await sha256Hex(stored)).toBe(await sha256Hex(bytes));
+    expect(await rows(job.id)).toEqual([{ idx: 0, key: image!.key, size: MAX_IMAGE_BYTES, source: "legacy-bytes", sha256: await sha256Hex(bytes) }]);
+  });
+
+  it("stores one of the maximum size through POST /api/images/save", async () => {
+    const { key, job } = await startJob("legacy_max_save", textToImage("largest saved", 1));
+    const bytes = largest();
+    const saved = await postJson("/api/images/save", { jobId: job.id, index: 0, data: toBase64(bytes), format: "png" }, bearer(key));
+    expect(await saved.json()).toMatchObject({ storedAs: "bytes-uploaded", result: "applied" });
+    const [image] = (await getJob(key, job.id)).images;
+    expect(await sha256Hex(new Uint8Array(await (await fetch(image!.url)).arrayBuffer()))).toBe(await sha256Hex(bytes));
   });
 });
 
@@ -136,9 +166,9 @@ describe("POST /api/images/save", () => {
     expect(await rows(job.id)).toHaveLength(1);
   });
 
-  it("refuses an oversized body before reading it", async () => {
+  it("refuses an oversized body before reading it", { timeout: 60_000 }, async () => {
     const key = await createApiKey("save_huge");
-    const response = await postJson("/api/images/save", { jobId: "job_not_read", index: 0, data: "A".repeat(6 * 1024 * 1024) }, bearer(key));
+    const response = await postJson("/api/images/save", { jobId: "job_not_read", index: 0, data: "A".repeat(LEGACY_BODY_BYTES) }, bearer(key));
     expect(response.status).toBe(413);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
   });

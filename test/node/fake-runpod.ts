@@ -4,9 +4,13 @@ import type { AddressInfo } from "node:net";
 /**
  * RunPod's serverless API as the Worker sees it (`/v2/{endpoint}/run|status|cancel`), on loopback,
  * for the workerd tests. A prompt containing `[runpod:500]` or `[runpod:hang]` makes `/run` fail;
- * `/_test/*` lets a test read what was dispatched (one job's run, or the ids of an owner's jobs)
- * and set what `/status` answers.
+ * `[runpod:slow]` queues the run but answers only after the Worker gave up waiting (the dispatch
+ * timeout race). `/_test/*` lets a test read what was dispatched (one job's run, or the ids of an
+ * owner's jobs) and set what `/status` answers (`{"fail": 503}` makes it answer that status).
  */
+// Longer than the Worker's RunPod timeout in the tests (RUNPOD_REQUEST_TIMEOUT_MS = 1000).
+const SLOW_ANSWER_MS = 3_000;
+
 type Recorded = { endpoint: string; runpodId: string; body: { input?: { job_id?: string; outputs?: { key: string }[] }; webhook?: string } };
 
 export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Promise<{ port: number; close: () => Promise<void> }> {
@@ -44,9 +48,14 @@ export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Pro
       const parsed = JSON.parse(body) as Recorded["body"];
       const runpodId = `rp-${++counter}`;
       runs.set(parsed.input?.job_id ?? runpodId, { endpoint, runpodId, body: parsed });
+      if (body.includes("[runpod:slow]")) return void setTimeout(() => send(200, { id: runpodId, status: "IN_QUEUE" }), SLOW_ANSWER_MS).unref();
       return send(200, { id: runpodId, status: "IN_QUEUE" });
     }
-    if (action === "status" && id) return send(200, statuses.get(id) ?? { id, status: "IN_PROGRESS" });
+    if (action === "status" && id) {
+      const status = statuses.get(id) as { fail?: number } | undefined;
+      if (status?.fail) return send(status.fail, { error: "status unavailable" });
+      return send(200, status ?? { id, status: "IN_PROGRESS" });
+    }
     if (action === "cancel" && id && req.method === "POST") {
       canceled.add(id);
       return send(200, { id, status: "CANCELLED" });

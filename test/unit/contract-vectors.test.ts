@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import handlerInputVectors from "../../schema/vectors/handler-input.json";
 import legacyVectors from "../../schema/vectors/legacy-webhooks.json";
 import webhookEventVectors from "../../schema/vectors/webhook-event.json";
-import { HandlerInput, WebhookEvent, normaliseWebhook } from "../../schema/contract/index.js";
+import { HandlerInput, WebhookEvent, isContractShaped, normaliseWebhook } from "../../schema/contract/index.js";
 
 describe("handler input vectors", () => {
   it.each(handlerInputVectors.valid)("accepts $name", ({ payload }) => {
@@ -19,6 +19,11 @@ describe("webhook event vectors", () => {
   it.each(webhookEventVectors.valid)("accepts $name", ({ payload }) => {
     expect(WebhookEvent.safeParse(payload).error?.issues).toBeUndefined();
   });
+  it("has no image_chunk event: bytes are legacy-only", () => {
+    const chunk = { type: "image_chunk", job_id: "job_1", index: 0, chunk: 0, chunks: 2, content_type: "image/png", data: "iVBORw0K" };
+    expect(WebhookEvent.safeParse(chunk).success).toBe(false);
+    expect(isContractShaped(chunk)).toBe(false);
+  });
   it.each(webhookEventVectors.invalid)("rejects $name", ({ payload, path }) => {
     const result = normaliseWebhook(payload);
     expect(result.ok).toBe(false);
@@ -26,7 +31,7 @@ describe("webhook event vectors", () => {
   });
 });
 
-describe("legacy webhook vectors (the seed's shapes)", () => {
+describe("legacy webhook vectors (docs/legacy-formats.md)", () => {
   it.each(legacyVectors.valid)("normalises $name", ({ payload, events }) => {
     const result = normaliseWebhook(payload);
     expect(result).toMatchObject({ ok: true, shape: "legacy" });

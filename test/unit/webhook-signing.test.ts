@@ -5,9 +5,11 @@ import {
   deriveCallbackToken,
   deriveJobWebhookSecret,
   signWebhook,
+  requireCallbackToken,
   verifyCallbackToken,
-  verifyWebhook,
+  verifySignedWebhook,
   verifyWebhookSignature,
+  webhookCredential,
 } from "../../workers/services/webhook-signing.js";
 
 const signingKey = env.WEBHOOK_SIGNING_KEY;
@@ -26,6 +28,17 @@ const vectorHeaders = (vector: Vector, signature = vector.signature) =>
 async function signedHeaders(options: { secret?: string; webhookId?: string; timestamp?: Date; signedBody?: string } = {}) {
   const secret = options.secret ?? (await deriveJobWebhookSecret(signingKey, jobId));
   return new Headers(signWebhook({ secret, webhookId: options.webhookId ?? "msg_unit_1", timestamp: options.timestamp ?? new Date(), body: options.signedBody ?? body }));
+}
+
+/** What the webhook route does before it reads JSON: the credential, then a signature on the raw bytes or the legacy token. */
+async function verify(input: { headers: Headers; body: string; token?: string | null }) {
+  const credential = webhookCredential(input.headers, input.token);
+  if (credential.kind === "token") {
+    await requireCallbackToken(signingKey, jobId, "legacy-callback", credential.token);
+    return { method: "token" };
+  }
+  const { webhookId } = await verifySignedWebhook({ signingKey, jobId, headers: input.headers, body: new TextEncoder().encode(input.body) });
+  return { method: "signature", webhookId };
 }
 
 async function rejection(attempt: () => unknown): Promise<{ code: string; status: number; message: string }> {
@@ -94,33 +107,33 @@ describe("per-job secrets and tokens", () => {
   });
 
   it("derives a URL-safe token that is not the secret in another encoding", async () => {
-    const token = await deriveCallbackToken(signingKey, jobId);
+    const token = await deriveCallbackToken(signingKey, jobId, "legacy-callback");
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await deriveCallbackToken(signingKey, jobId)).toBe(token);
-    expect(await deriveCallbackToken(signingKey, "job_other")).not.toBe(token);
+    expect(await deriveCallbackToken(signingKey, jobId, "legacy-callback")).toBe(token);
+    expect(await deriveCallbackToken(signingKey, "job_other", "legacy-callback")).not.toBe(token);
     const secretAsBase64Url = (await deriveJobWebhookSecret(signingKey, jobId)).slice(6).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     expect(token).not.toBe(secretAsBase64Url);
   });
 
   it("accepts only this job's token", async () => {
-    const token = await deriveCallbackToken(signingKey, jobId);
-    expect(await verifyCallbackToken(signingKey, jobId, token)).toBe(true);
-    expect(await verifyCallbackToken(signingKey, jobId, await deriveCallbackToken(signingKey, "job_other"))).toBe(false);
-    expect(await verifyCallbackToken(signingKey, jobId, `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`)).toBe(false);
-    expect(await verifyCallbackToken(signingKey, jobId, token.slice(0, 20))).toBe(false);
-    expect(await verifyCallbackToken(signingKey, jobId, "")).toBe(false);
+    const token = await deriveCallbackToken(signingKey, jobId, "legacy-callback");
+    expect(await verifyCallbackToken(signingKey, jobId, "legacy-callback", token)).toBe(true);
+    expect(await verifyCallbackToken(signingKey, jobId, "legacy-callback", await deriveCallbackToken(signingKey, "job_other", "legacy-callback"))).toBe(false);
+    expect(await verifyCallbackToken(signingKey, jobId, "legacy-callback", `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`)).toBe(false);
+    expect(await verifyCallbackToken(signingKey, jobId, "legacy-callback", token.slice(0, 20))).toBe(false);
+    expect(await verifyCallbackToken(signingKey, jobId, "legacy-callback", "")).toBe(false);
   });
 });
 
-describe("verifyWebhook: signed requests", () => {
+describe("signed requests, verified on their raw bytes", () => {
   it("accepts a webhook signed with the job's derived secret and returns its id", async () => {
-    const result = await verifyWebhook({ signingKey, jobId, headers: await signedHeaders({ webhookId: "msg_round_trip" }), body });
+    const result = await verify({ headers: await signedHeaders({ webhookId: "msg_round_trip" }), body });
     expect(result).toEqual({ method: "signature", webhookId: "msg_round_trip" });
   });
 
   it("accepts a timestamp 4 minutes old, inside the tolerance", async () => {
     const headers = await signedHeaders({ timestamp: new Date(Date.now() - minutes(4)) });
-    expect(await verifyWebhook({ signingKey, jobId, headers, body })).toMatchObject({ method: "signature" });
+    expect(await verify({ headers, body })).toMatchObject({ method: "signature" });
   });
 
   it.each([
@@ -131,39 +144,53 @@ describe("verifyWebhook: signed requests", () => {
     ["a future timestamp (6 minutes ahead)", () => signedHeaders({ timestamp: new Date(Date.now() + minutes(6)) }), body, /in the future/],
   ] as const)("refuses %s", async (_, makeHeaders, sentBody, message) => {
     const headers = await makeHeaders();
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body: sentBody }), message);
+    await expectUnauthorized(() => verify({ headers, body: sentBody }), message);
   });
 
   it("refuses a tampered webhook-id", async () => {
     const headers = await signedHeaders({ webhookId: "msg_original" });
     headers.set("webhook-id", "msg_replayed");
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body }), /does not verify/);
+    await expectUnauthorized(() => verify({ headers, body }), /does not verify/);
   });
 
   it("refuses a tampered or malformed timestamp", async () => {
     const headers = await signedHeaders();
     headers.set("webhook-timestamp", String(Number(headers.get("webhook-timestamp")) - 1));
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body }), /does not verify/);
+    await expectUnauthorized(() => verify({ headers, body }), /does not verify/);
     headers.set("webhook-timestamp", `${Math.floor(Date.now() / 1000)}abc`);
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body }), /whole seconds/);
+    await expectUnauthorized(() => verify({ headers, body }), /whole seconds/);
   });
 
   it("does not let a valid token rescue a bad signature", async () => {
-    const token = await deriveCallbackToken(signingKey, jobId);
+    const token = await deriveCallbackToken(signingKey, jobId, "legacy-callback");
     const headers = await signedHeaders({ secret: await deriveJobWebhookSecret(signingKey, "job_other") });
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body, token }), /does not verify/);
+    await expectUnauthorized(() => verify({ headers, body, token }), /does not verify/);
   });
 
   it.each(["webhook-id", "webhook-timestamp"])("refuses a signed webhook without %s, even with a valid token", async (header) => {
     const headers = await signedHeaders();
     headers.delete(header);
-    const token = await deriveCallbackToken(signingKey, jobId);
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body, token }), new RegExp(`no ${header} header`));
+    const token = await deriveCallbackToken(signingKey, jobId, "legacy-callback");
+    await expectUnauthorized(() => verify({ headers, body, token }), new RegExp(`no ${header} header`));
   });
 
   it("refuses a webhook-id containing '.', which would make the signed content ambiguous", async () => {
     const headers = await signedHeaders({ webhookId: "msg.1" });
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers, body }), /must not contain/);
+    await expectUnauthorized(() => verify({ headers, body }), /must not contain/);
+  });
+
+  it("verifies a body that starts with a UTF-8 byte order mark, and gives its text without it", async () => {
+    const bom = `\uFEFF${body}`;
+    const headers = await signedHeaders({ webhookId: "msg_bom", signedBody: bom });
+    const bytes = new TextEncoder().encode(bom);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(await verifySignedWebhook({ signingKey, jobId, headers, body: bytes })).toEqual({ webhookId: "msg_bom", text: body });
+  });
+
+  it("refuses a signed body that is not UTF-8", async () => {
+    const headers = await signedHeaders();
+    const bytes = new Uint8Array([...new TextEncoder().encode(body), 0xff]);
+    await expectUnauthorized(() => verifySignedWebhook({ signingKey, jobId, headers, body: bytes }), /not UTF-8/);
   });
 
   it("accepts a signature list in which one entry is the job's (secret rotation)", async () => {
@@ -171,34 +198,37 @@ describe("verifyWebhook: signed requests", () => {
     const stale = signWebhook({ secret: await deriveJobWebhookSecret("an-older-signing-key", jobId), webhookId: "msg_rotated", timestamp, body });
     const headers = await signedHeaders({ webhookId: "msg_rotated", timestamp });
     headers.set("webhook-signature", `${stale["webhook-signature"]} ${headers.get("webhook-signature")}`);
-    expect(await verifyWebhook({ signingKey, jobId, headers, body })).toEqual({ method: "signature", webhookId: "msg_rotated" });
+    expect(await verify({ headers, body })).toEqual({ method: "signature", webhookId: "msg_rotated" });
   });
 });
 
-describe("verifyWebhook: unsigned requests and the URL token", () => {
-  it("accepts the job's token and has no webhook-id to return", async () => {
-    const token = await deriveCallbackToken(signingKey, jobId);
-    expect(await verifyWebhook({ signingKey, jobId, headers: new Headers(), body, token })).toEqual({ method: "token", webhookId: null });
+describe("unsigned requests and the URL token", () => {
+  it("accepts the job's legacy token", async () => {
+    const token = await deriveCallbackToken(signingKey, jobId, "legacy-callback");
+    expect(await verify({ headers: new Headers({ "webhook-id": "msg_legacy_7" }), body, token })).toEqual({ method: "token" });
   });
 
-  it("returns an unsigned webhook-id for dedupe when the token is valid", async () => {
-    const token = await deriveCallbackToken(signingKey, jobId);
-    const headers = new Headers({ "webhook-id": "msg_legacy_7" });
-    expect(await verifyWebhook({ signingKey, jobId, headers, body, token })).toEqual({ method: "token", webhookId: "msg_legacy_7" });
+  it("keeps the legacy route's token and RunPod's apart", async () => {
+    const legacy = await deriveCallbackToken(signingKey, jobId, "legacy-callback");
+    const runpod = await deriveCallbackToken(signingKey, jobId, "runpod");
+    expect(runpod).not.toBe(legacy);
+    expect(await verifyCallbackToken(signingKey, jobId, "runpod", legacy)).toBe(false);
+    expect(await verifyCallbackToken(signingKey, jobId, "legacy-callback", runpod)).toBe(false);
+    expect(await verifyCallbackToken(signingKey, jobId, "runpod", runpod)).toBe(true);
   });
 
   it.each([undefined, null])("refuses a request with neither signature nor token (token %s)", async (token) => {
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers: new Headers({ "webhook-id": "msg_x" }), body, token }), /neither/);
+    await expectUnauthorized(() => verify({ headers: new Headers({ "webhook-id": "msg_x" }), body, token }), /neither/);
   });
 
   const badTokens: Array<[string, () => Promise<string>]> = [
     ["a wrong token", async () => "forged"],
     ["an empty token", async () => ""],
-    ["the token of another job", () => deriveCallbackToken(signingKey, "job_other")],
-    ["a token derived under another signing key", () => deriveCallbackToken("another-deployment-key", jobId)],
+    ["the token of another job", () => deriveCallbackToken(signingKey, "job_other", "legacy-callback")],
+    ["a token derived under another signing key", () => deriveCallbackToken("another-deployment-key", jobId, "legacy-callback")],
   ];
   it.each(badTokens)("refuses %s", async (_, makeToken) => {
     const token = await makeToken();
-    await expectUnauthorized(() => verifyWebhook({ signingKey, jobId, headers: new Headers(), body, token }), /token is not valid/);
+    await expectUnauthorized(() => verify({ headers: new Headers(), body, token }), /token is not valid/);
   });
 });

@@ -1,11 +1,21 @@
 import { outputKey } from "../services/object-keys.js";
-import { sha256Hex } from "../services/hashing.js";
-import type { CheckedEvent } from "./check-events.js";
+import type { CheckedBytes, CheckedEvent } from "./check-events.js";
+import { endJob } from "./finish.js";
 import type { Pieces } from "./pieces.js";
-import type { AssemblerState, JobRecord } from "./state.js";
+import type { Schedule } from "./schedule.js";
+import type { AssemblerState } from "./state.js";
 
-/** Applies one checked event to the JobAssembler's storage. Bucket and D1 work follows in `settle`. */
-export async function applyChecked(state: AssemblerState, pieces: Pieces, job: JobRecord, event: CheckedEvent): Promise<void> {
+export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Schedule };
+
+/**
+ * Applies one checked event to the JobAssembler's storage. Synchronous: a delivery's events are
+ * applied together inside one `transactionSync`. Bucket and D1 work follows in `settle`.
+ */
+export function applyChecked({ state, pieces, schedule }: ApplyContext, event: CheckedEvent): void {
+  const job = state.job()!;
+  const markRunning = () => {
+    if (job.status === "queued") state.updateJob({ status: "running" });
+  };
   switch (event.kind) {
     case "skip":
       return;
@@ -28,51 +38,52 @@ export async function applyChecked(state: AssemblerState, pieces: Pieces, job: J
         source: event.source,
         state: event.verified ? "verified" : "pending_verify",
       });
-      if (job.status === "queued") state.updateJob({ status: "running" });
+      if (event.lastError) state.noteImageError(image.index, event.lastError);
+      markRunning();
       if (event.verified) state.appendEvent("image", { index: image.index });
       return;
     }
     case "bytes":
-      await keepBytes(state, pieces, job, event.index, event.bytes, event.info);
+      pieces.putWhole(event.index, event.whole.info.contentType, event.whole.bytes);
+      keepBytes(state, job, event.index, event.whole);
+      markRunning();
       return;
     case "chunk":
-      if (event.assembled) {
-        pieces.delete(event.index);
-        await keepBytes(state, pieces, job, event.index, event.assembled.bytes, event.assembled.info);
-      } else {
-        pieces.put(event.index, event.chunk, event.chunks, event.contentType, event.bytes);
-      }
+      pieces.put(event.index, event.chunk, event.chunks, event.contentType, event.bytes);
+      if (event.whole) keepBytes(state, job, event.index, event.whole);
+      markRunning();
       return;
     case "completed":
       state.setCompletion(event.indices);
-      if (job.status === "queued") state.updateJob({ status: "running" });
+      markRunning();
       return;
     case "failed":
-      state.updateJob({ status: "failed", error: event.error, completed_at: Date.now() });
-      state.appendEvent("failed", { error: event.error });
+      endJob(state, schedule, "failed", event.error);
       return;
   }
 }
 
-async function keepBytes(
-  state: AssemblerState,
-  pieces: Pieces,
-  job: JobRecord,
-  index: number,
-  bytes: Uint8Array,
-  info: { contentType: string; width: number; height: number },
-) {
-  pieces.putWhole(index, info.contentType, bytes);
+/** Legacy bytes, kept as pieces until `settle` has them in the bucket. */
+function keepBytes(state: AssemblerState, job: { owner: string; id: string }, index: number, whole: CheckedBytes) {
   state.putImage({
     idx: index,
-    key: outputKey(job.owner, job.id, index, info.contentType),
-    size: bytes.byteLength,
-    content_type: info.contentType,
-    width: info.width,
-    height: info.height,
-    sha256: await sha256Hex(bytes),
+    key: outputKey(job.owner, job.id, index, whole.info.contentType),
+    size: whole.bytes.byteLength,
+    content_type: whole.info.contentType,
+    width: whole.info.width,
+    height: whole.info.height,
+    sha256: whole.sha256,
     source: "legacy-bytes",
     state: "pending_upload",
   });
-  if (job.status === "queued") state.updateJob({ status: "running" });
+}
+
+/** The whole images a delivery carried, to upload from memory instead of reassembling their pieces. */
+export function bytesInHand(checked: CheckedEvent[]): Map<number, Uint8Array> {
+  const inHand = new Map<number, Uint8Array>();
+  for (const event of checked) {
+    if (event.kind === "bytes") inHand.set(event.index, event.whole.bytes);
+    if (event.kind === "chunk" && event.whole) inHand.set(event.index, event.whole.bytes);
+  }
+  return inHand;
 }

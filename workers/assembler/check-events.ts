@@ -1,20 +1,22 @@
 import type { AnnouncedImage, EaselEvent } from "../../schema/contract/index.js";
 import { decodeBase64 } from "../services/base64.js";
 import { sniffImage, type ImageInfo } from "../services/image-info.js";
+import { sha256Hex } from "../services/hashing.js";
 import { isKeyUnder } from "../services/object-keys.js";
-import { StoreRejectedError, StoreUnavailableError, type ObjectStore } from "../services/storage.js";
+import type { ObjectStore } from "../services/storage.js";
 import { reject, type Rejection } from "./outcome.js";
 import { PIECE_BYTES, type Pieces } from "./pieces.js";
 import type { AssemblerState, ImageSource } from "./state.js";
 
-export type CheckedAssembly = { bytes: Uint8Array; info: ImageInfo };
+/** A whole legacy image, decoded and hashed in the check phase: applying it awaits nothing. */
+export type CheckedBytes = { bytes: Uint8Array; info: ImageInfo; sha256: string };
 
-/** An event that passed every check and can be applied without failing. */
+/** An event that passed every check and can be applied without failing or awaiting. */
 export type CheckedEvent =
   | { kind: "progress"; progress: number; message?: string }
-  | { kind: "image"; image: AnnouncedImage & { size: number }; source: ImageSource; verified: boolean }
-  | { kind: "bytes"; index: number; bytes: Uint8Array; info: ImageInfo }
-  | { kind: "chunk"; index: number; chunk: number; chunks: number; contentType: string; bytes: Uint8Array; assembled: CheckedAssembly | null }
+  | { kind: "image"; image: AnnouncedImage & { size: number }; source: ImageSource; verified: boolean; lastError?: string }
+  | { kind: "bytes"; index: number; whole: CheckedBytes }
+  | { kind: "chunk"; index: number; chunk: number; chunks: number; contentType: string; bytes: Uint8Array; whole: CheckedBytes | null }
   | { kind: "completed"; indices: number[] | null }
   | { kind: "failed"; error: string }
   | { kind: "skip"; reason: string };
@@ -82,9 +84,10 @@ async function checkAnnouncedImage(ctx: CheckContext, image: AnnouncedImage, sou
   try {
     head = await ctx.store.head(image.key);
   } catch (error) {
-    // A store that is down or refuses us (credentials, policy) is the operator's to fix: keep the event.
-    if (!(error instanceof StoreUnavailableError || error instanceof StoreRejectedError)) throw error;
-    return { kind: "image", image: { ...image, size: image.size ?? 0 }, source, verified: false };
+    // Whatever kept the HEAD from answering (a store down, refusing us, or answering oddly) is
+    // retried by the alarm: the announcement is kept, unverified, with the reason.
+    const lastError = `image ${image.index}: ${error instanceof Error ? error.message : String(error)}`;
+    return { kind: "image", image: { ...image, size: image.size ?? 0 }, source, verified: false, lastError };
   }
   if (!head) return reject("unprocessable", `object ${image.key} is not in the bucket`, { path: "key" });
   if (image.size !== undefined && head.size !== image.size) {
@@ -95,7 +98,7 @@ async function checkAnnouncedImage(ctx: CheckContext, image: AnnouncedImage, sou
   return { kind: "image", image: { ...image, contentType, size: head.size }, source, verified: true };
 }
 
-function checkBytes(ctx: CheckContext, index: number, data: string): CheckedEvent | Rejection {
+async function checkBytes(ctx: CheckContext, index: number, data: string): Promise<CheckedEvent | Rejection> {
   const badIndex = checkIndex(ctx, index);
   if (badIndex) return badIndex;
   if (ctx.state.image(index)?.state === "verified") return { kind: "skip", reason: "image already recorded" };
@@ -104,10 +107,10 @@ function checkBytes(ctx: CheckContext, index: number, data: string): CheckedEven
   if (bytes.byteLength > ctx.maxImageBytes) return tooLarge(bytes.byteLength, ctx.maxImageBytes);
   const info = sniffImage(bytes);
   if (!info) return reject("unprocessable", "data is not a PNG, JPEG or WebP image", { path: "data" });
-  return { kind: "bytes", index, bytes, info };
+  return { kind: "bytes", index, whole: { bytes, info, sha256: await sha256Hex(bytes) } };
 }
 
-function checkChunk(ctx: CheckContext, event: Extract<EaselEvent, { kind: "image_chunk" }>): CheckedEvent | Rejection {
+async function checkChunk(ctx: CheckContext, event: Extract<EaselEvent, { kind: "image_chunk" }>): Promise<CheckedEvent | Rejection> {
   const badIndex = checkIndex(ctx, event.index);
   if (badIndex) return badIndex;
   if (ctx.state.image(event.index)) return { kind: "skip", reason: "image already assembled" };
@@ -122,14 +125,15 @@ function checkChunk(ctx: CheckContext, event: Extract<EaselEvent, { kind: "image
   const total = (summary?.bytes ?? 0) + bytes.byteLength;
   if (total > ctx.maxImageBytes) return tooLarge(total, ctx.maxImageBytes);
   const completes = (summary?.received ?? 0) + 1 === event.chunks;
-  let assembled: CheckedAssembly | null = null;
+  let whole: CheckedBytes | null = null;
   if (completes) {
-    const whole = ctx.pieces.assemble(event.index, { chunk: event.chunk, bytes });
-    const info = sniffImage(whole);
+    // Assembled once, here: the same bytes are hashed now and uploaded after the apply.
+    const assembled = ctx.pieces.assemble(event.index, { chunk: event.chunk, bytes });
+    const info = sniffImage(assembled);
     if (!info) return reject("unprocessable", "the assembled chunks are not a PNG, JPEG or WebP image", { path: "data" });
-    assembled = { bytes: whole, info };
+    whole = { bytes: assembled, info, sha256: await sha256Hex(assembled) };
   }
-  return { kind: "chunk", index: event.index, chunk: event.chunk, chunks: event.chunks, contentType: event.contentType, bytes, assembled };
+  return { kind: "chunk", index: event.index, chunk: event.chunk, chunks: event.chunks, contentType: event.contentType, bytes, whole };
 }
 
 function tooLarge(size: number, max: number): Rejection {

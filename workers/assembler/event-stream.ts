@@ -1,7 +1,8 @@
 import { imageUrl } from "../jobs/job-view.js";
 import type { ObjectStore } from "../services/storage.js";
 import { imageRowId } from "./d1-sync.js";
-import { TERMINAL, type AssemblerState } from "./state.js";
+import { isFinalStatus } from "../../schema/contract/index.js";
+import type { AssemblerState } from "./state.js";
 
 /**
  * Live events of one job as Server-Sent Events, fanned out inside its JobAssembler: each logged
@@ -14,7 +15,6 @@ import { TERMINAL, type AssemblerState } from "./state.js";
 type LoggedEvent = { seq: number; type: string; data: string };
 type Subscriber = { controller: ReadableStreamDefaultController<Uint8Array>; cursor: number };
 
-const TERMINAL_EVENTS = new Set<string>(["completed", "failed", "canceled", "timed_out"]);
 const KEEPALIVE_MS = 15_000;
 const RECONNECT_MS = 2_000;
 const encoder = new TextEncoder();
@@ -37,7 +37,7 @@ export async function renderEvent(env: Env, store: ObjectStore, state: Assembler
       }, event.seq);
     }
   }
-  if (TERMINAL_EVENTS.has(event.type)) return sseFrame(event.type, { status: event.type, ...data }, event.seq);
+  if (isFinalStatus(event.type)) return sseFrame(event.type, { status: event.type, ...data }, event.seq);
   return sseFrame(event.type, data, event.seq);
 }
 
@@ -82,10 +82,6 @@ export class EventFeed {
     this.work = this.work.then(() => this.send()).catch((error: unknown) => console.error("event stream", error));
   }
 
-  get size(): number {
-    return this.subscribers.size;
-  }
-
   private async send(): Promise<void> {
     if (this.subscribers.size === 0) return;
     const from = Math.min(...[...this.subscribers].map((subscriber) => subscriber.cursor));
@@ -102,11 +98,11 @@ export class EventFeed {
         if (!this.subscribers.has(subscriber)) continue;
         subscriber.controller.enqueue(frame);
         subscriber.cursor = event.seq;
-        if (TERMINAL_EVENTS.has(event.type)) this.end(subscriber, event.type);
+        if (isFinalStatus(event.type)) this.end(subscriber, event.type);
       }
     }
     // A stream resumed after the terminal event still gets its final event.
-    if (status && TERMINAL.includes(status)) {
+    if (status && isFinalStatus(status)) {
       for (const subscriber of present) if (this.subscribers.has(subscriber)) this.end(subscriber, status);
     }
   }

@@ -1,39 +1,46 @@
 import { DurableObject } from "cloudflare:workers";
-import type { EaselEvent, RunpodWebhook } from "../../schema/contract/index.js";
-import type { JobStatus, JobType } from "../../schema/d1.js";
+import type { EaselEvent, JobStatus, RunpodWebhook } from "../../schema/contract/index.js";
+import type { JobType } from "../../schema/d1.js";
 import { settings } from "../env.js";
 import { RunpodError, cancelJob } from "../services/runpod.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
-import { applyChecked } from "./apply-checked.js";
+import { applyChecked, bytesInHand } from "./apply-checked.js";
 import { checkEvent, conflictWithin, type CheckedEvent } from "./check-events.js";
-import { resolveAtDeadline } from "./deadline.js";
+import { runDeadline } from "./deadline.js";
+import { DISPATCH_CONFIRM_MS, cancelRun, dispatchUnconfirmed, recogniseRun } from "./dispatch.js";
 import { EventFeed, finalEventOnly, renderEvent } from "./event-stream.js";
+import { endJob } from "./finish.js";
 import { reject, type DeliveryOutcome, type Rejection } from "./outcome.js";
 import { Pieces } from "./pieces.js";
-import { nextAttemptAt } from "./retry-schedule.js";
 import { interpretRunpod } from "./runpod-signal.js";
-import { finaliseIfComplete, settle } from "./settle.js";
+import { Schedule, type WorkRow } from "./schedule.js";
+import { completionGraceExpired, settle, type SettleContext, type SettleResult } from "./settle.js";
 import { migrate } from "./sqlite-schema.js";
-import { AssemblerState, TERMINAL, type ImageSource } from "./state.js";
+import { AssemblerState, isOver, type ImageSource } from "./state.js";
 
 export type OpenJob = { id: string; owner: string; type: JobType; prefix: string; expected: number; deadlineAt: number };
-export type Delivery = { webhookId: string | null; events: EaselEvent[]; source: ImageSource };
-type EndStatus = "failed" | "canceled" | "timed_out";
+/** A job as D1 knows it, for the sweep: its JobAssembler may never have opened. */
+export type RecordedJob = OpenJob & { runpodJobId: string | null };
+export type Delivery = { webhookId: string | null; events: EaselEvent[]; source: ImageSource; runpodJobId?: string };
 export type CancelOutcome =
   | { result: "canceled" | "missing" }
   | { result: "ended"; status: JobStatus }
   | { result: "runpod_unavailable"; message: string };
 
+/** Kept work (the store or D1 down) is retried until a day past the deadline; the cron sweep covers D1 after that. */
 const RETRY_HORIZON_MS = 24 * 60 * 60 * 1000;
-const JOB_STATE_EVENTS = new Set<EaselEvent["kind"]>(["progress", "completed", "failed"]);
+// The platform's own transient reset: rethrown so it retries the alarm on fresh code (as cloudflare/agents does).
+const CODE_UPDATE_RESET = /reset because its code was updated|script has been upgraded/i;
 
 /**
  * One per job. Every verified event for the job comes here and is applied one at a time:
- * deduped, checked against the bucket, kept in SQLite until it lands in the bucket and D1.
+ * checked first (bucket HEADs, decoding, hashing), then written in one transaction, then kept in
+ * SQLite until it lands in the bucket and D1. One alarm drives the job's due work (schedule.ts).
  */
 export class JobAssembler extends DurableObject<Env> {
   private readonly state: AssemblerState;
   private readonly pieces: Pieces;
+  private readonly schedule: Schedule;
   private readonly store: ObjectStore;
   private queue: Promise<unknown> = Promise.resolve();
   private eventFeed: EventFeed | null = null;
@@ -42,27 +49,44 @@ export class JobAssembler extends DurableObject<Env> {
     super(ctx, env);
     this.state = new AssemblerState(ctx.storage.sql);
     this.pieces = new Pieces(ctx.storage.sql);
+    this.schedule = new Schedule(ctx.storage.sql);
     this.store = createObjectStore(env);
     void ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
   }
 
+  /** Records the job and the dispatch attempt about to be made: from here on an alarm owns the job. */
   async open(job: OpenJob): Promise<void> {
-    this.state.createJob({
-      id: job.id, owner: job.owner, type: job.type, prefix: job.prefix,
-      expected: job.expected, deadline_at: job.deadlineAt, runpod_job_id: null,
+    await this.serial(async () => {
+      const now = Date.now();
+      this.transaction(() => {
+        this.state.createJob({
+          id: job.id, owner: job.owner, type: job.type, prefix: job.prefix,
+          expected: job.expected, deadline_at: job.deadlineAt, runpod_job_id: null, dispatch_started_at: now,
+        });
+        this.schedule.due("deadline", job.deadlineAt);
+        this.schedule.due("dispatch_unknown", Math.min(now + DISPATCH_CONFIRM_MS, job.deadlineAt));
+      });
+      await this.arm();
     });
-    await this.scheduleAlarm();
   }
 
+  /** RunPod's /run answered with its id: the run is the job's, or canceled when the job ended meanwhile. */
   async dispatched(runpodJobId: string): Promise<void> {
     await this.serial(async () => {
-      const job = this.state.job();
-      this.state.updateJob({ runpod_job_id: runpodJobId });
-      // Canceled (or ended) while RunPod was taking the run: the run must not keep a GPU busy.
-      if (job && TERMINAL.includes(job.status) && job.status !== "completed") {
-        await cancelJob(this.env, job.type, runpodJobId).catch((error: unknown) => console.error("cancel at RunPod", error));
-      }
-      await this.settleAndSchedule();
+      this.transaction(() => recogniseRun(this.state, this.schedule, runpodJobId));
+      await this.afterChange();
+    });
+  }
+
+  /**
+   * RunPod's /run failed. A refusal ends the job now; an unknown outcome (a timeout: RunPod may
+   * have taken the run) leaves the attempt to be confirmed by a sign of the run, or to expire.
+   */
+  async dispatchFailed(reason: string, outcome: "refused" | "unknown"): Promise<void> {
+    await this.serial(async () => {
+      if (outcome === "refused") this.transaction(() => endJob(this.state, this.schedule, "failed", `dispatch failed: ${reason}`));
+      else console.error(`job ${this.state.job()?.id}: dispatch outcome unknown, waiting for a sign of the run: ${reason}`);
+      await this.afterChange();
     });
   }
 
@@ -70,18 +94,14 @@ export class JobAssembler extends DurableObject<Env> {
     return this.serial(async () => {
       const job = this.state.job();
       if (!job) return reject("not_found", "job not found");
+      if (delivery.runpodJobId) this.transaction(() => recogniseRun(this.state, this.schedule, delivery.runpodJobId!));
       if (delivery.webhookId && this.state.hasSeen(delivery.webhookId)) {
-        return { result: "duplicate", status: job.status, detail: "webhook-id already applied" };
+        return this.finishWith({ result: "duplicate", status: job.status, detail: "webhook-id already applied" });
       }
-      // A completed job still takes images (a redelivery is a duplicate); nothing may reopen or end it again.
-      const events = job.status === "completed" ? delivery.events.filter((event) => !JOB_STATE_EVENTS.has(event.kind)) : delivery.events;
-      if (TERMINAL.includes(job.status) && (job.status !== "completed" || events.length === 0)) {
-        return { result: "ignored", status: job.status, detail: `job is ${job.status}` };
-      }
-      const applied = await this.checkAndApply(events, delivery.source);
-      if (!Array.isArray(applied)) return applied;
-      if (delivery.webhookId) this.state.markSeen(delivery.webhookId);
-      return this.outcome(applied, await this.settleAndSchedule());
+      if (isOver(job)) return this.finishWith(this.afterTheEnd(delivery.events));
+      const applied = await this.checkAndApply(delivery.events, delivery.source, delivery.webhookId);
+      if (!Array.isArray(applied)) return this.finishWith(applied);
+      return this.outcome(applied, await this.afterChange(bytesInHand(applied)));
     });
   }
 
@@ -90,16 +110,17 @@ export class JobAssembler extends DurableObject<Env> {
     return this.serial(async () => {
       const job = this.state.job();
       if (!job) return reject("not_found", "job not found");
-      if (TERMINAL.includes(job.status)) return { result: "ignored", status: job.status, detail: `job is ${job.status}` };
+      this.transaction(() => recogniseRun(this.state, this.schedule, payload.id));
+      if (isOver(job)) return this.finishWith({ result: "ignored", status: job.status, detail: `job is ${job.status}` });
       const signal = interpretRunpod(payload);
-      if (signal.kind === "running") return { result: "ignored", status: job.status, detail: `RunPod reports ${signal.status}` };
+      if (signal.kind === "running") return this.finishWith({ result: "ignored", status: job.status, detail: `RunPod reports ${signal.status}` });
       if (signal.kind === "end") {
-        this.endNow(signal.status, signal.reason);
-        return this.outcome([], await this.settleAndSchedule());
+        this.transaction(() => endJob(this.state, this.schedule, signal.status, signal.reason, { runpodReportedEnd: true }));
+        return this.outcome([], await this.afterChange());
       }
-      const applied = await this.checkAndApply(signal.events, "runpod");
-      if (!Array.isArray(applied)) return applied;
-      return this.outcome(applied, await this.settleAndSchedule());
+      const applied = await this.checkAndApply(signal.events, "runpod", null);
+      if (!Array.isArray(applied)) return this.finishWith(applied);
+      return this.outcome(applied, await this.afterChange());
     });
   }
 
@@ -108,7 +129,7 @@ export class JobAssembler extends DurableObject<Env> {
     return this.serial(async (): Promise<CancelOutcome> => {
       const job = this.state.job();
       if (!job) return { result: "missing" };
-      if (TERMINAL.includes(job.status)) return { result: "ended", status: job.status };
+      if (isOver(job)) return { result: "ended", status: job.status };
       if (job.runpod_job_id) {
         try {
           await cancelJob(this.env, job.type, job.runpod_job_id);
@@ -117,19 +138,36 @@ export class JobAssembler extends DurableObject<Env> {
           throw error;
         }
       }
-      this.endNow("canceled", reason);
-      await this.settleAndSchedule();
+      this.transaction(() => endJob(this.state, this.schedule, "canceled", reason, { runpodReportedEnd: true }));
+      await this.afterChange();
       return { result: "canceled" };
     });
   }
 
-  /** Ends the job from outside (dispatch failure) unless it already ended. */
-  async end(status: EndStatus, reason: string): Promise<void> {
-    await this.serial(async () => {
-      const job = this.state.job();
-      if (!job || TERMINAL.includes(job.status)) return;
-      this.endNow(status, reason);
-      await this.settleAndSchedule();
+  /**
+   * The cron sweep's call for a job D1 still shows unfinished past its deadline: settles it here,
+   * opening the record from D1's where the JobAssembler never opened.
+   */
+  async sweep(recorded: RecordedJob): Promise<JobStatus> {
+    return this.serial(async () => {
+      if (!this.state.job()) {
+        this.transaction(() => {
+          this.state.createJob({
+            id: recorded.id, owner: recorded.owner, type: recorded.type, prefix: recorded.prefix,
+            expected: recorded.expected, deadline_at: recorded.deadlineAt, runpod_job_id: recorded.runpodJobId, dispatch_started_at: null,
+          });
+          endJob(this.state, this.schedule, "timed_out", "deadline passed before the job's JobAssembler opened");
+        });
+      }
+      const job = this.state.job()!;
+      if (!isOver(job) && Date.now() >= job.deadline_at) this.schedule.due("deadline", job.deadline_at);
+      this.schedule.due("settle", Date.now());
+      try {
+        await this.runDueWork();
+      } finally {
+        await this.arm();
+      }
+      return this.state.job()!.status;
     });
   }
 
@@ -141,23 +179,14 @@ export class JobAssembler extends DurableObject<Env> {
     return this.eventFeed.subscribe(lastEventId);
   }
 
-  async snapshot() {
-    return { job: this.state.job(), images: this.state.images(), retry: this.state.retry(), completion: this.state.completion() };
-  }
-
+  /** Runs the due work; whatever happens, the next alarm is set before it returns. */
   override async alarm(): Promise<void> {
     await this.serial(async () => {
-      const job = this.state.job();
-      if (!job) return;
-      if (!TERMINAL.includes(job.status) && Date.now() >= job.deadline_at) {
-        await resolveAtDeadline(
-          this.env,
-          this.state,
-          async (events) => void (await this.checkAndApply(events, "runpod")),
-          () => finaliseIfComplete(this.state),
-        );
+      try {
+        await this.runDueWork();
+      } finally {
+        await this.arm();
       }
-      await this.settleAndSchedule();
     });
   }
 
@@ -169,8 +198,12 @@ export class JobAssembler extends DurableObject<Env> {
     return run;
   }
 
-  /** Checks every event first and applies them only if all pass: a bad delivery changes nothing. */
-  private async checkAndApply(events: EaselEvent[], source: ImageSource): Promise<CheckedEvent[] | Rejection> {
+  private transaction(writes: () => void) {
+    this.ctx.storage.transactionSync(writes);
+  }
+
+  /** Every event is checked first (all the awaiting), then all are applied in one transaction: a bad delivery changes nothing. */
+  private async checkAndApply(events: EaselEvent[], source: ImageSource, webhookId: string | null): Promise<CheckedEvent[] | Rejection> {
     const job = this.state.job()!;
     const context = {
       state: this.state, pieces: this.pieces, store: this.store, prefix: job.prefix,
@@ -184,45 +217,129 @@ export class JobAssembler extends DurableObject<Env> {
     }
     const conflict = conflictWithin(checked);
     if (conflict) return conflict;
-    for (const event of checked) await applyChecked(this.state, this.pieces, this.state.job()!, event);
+    this.transaction(() => {
+      for (const event of checked) {
+        if (isOver(this.state.job()!)) break;
+        applyChecked({ state: this.state, pieces: this.pieces, schedule: this.schedule }, event);
+      }
+      if (webhookId) this.state.markSeen(webhookId);
+    });
     return checked;
   }
 
-  private endNow(status: EndStatus, reason: string) {
-    this.state.updateJob({ status, error: reason, completed_at: Date.now() });
-    this.state.appendEvent(status, { error: reason });
+  /** A job that ended takes nothing more: a redelivery of what a completed job recorded is a duplicate, the rest is ignored. */
+  private afterTheEnd(events: EaselEvent[]): DeliveryOutcome {
+    const job = this.state.job()!;
+    const recorded = (event: EaselEvent) => {
+      if (event.kind === "completed") return true;
+      if (event.kind !== "image") return false;
+      const image = this.state.image(event.image.index);
+      return image?.state === "verified" && image.key === event.image.key;
+    };
+    if (job.status === "completed" && events.some((event) => event.kind === "image") && events.every(recorded)) {
+      return { result: "duplicate", status: job.status };
+    }
+    return { result: "ignored", status: job.status, detail: `job is ${job.status}` };
   }
 
-  private outcome(applied: CheckedEvent[], settled: { done: boolean; lastError: string | null }): DeliveryOutcome {
-    const status = this.state.job()!.status;
-    if (!settled.done) return { result: "kept", status, detail: `kept and retried: ${settled.lastError}` };
-    const duplicate = applied.length > 0 && applied.every((event) => event.kind === "skip");
-    return { result: duplicate ? "duplicate" : "applied", status };
+  private settleContext(): SettleContext {
+    return {
+      env: this.env, state: this.state, pieces: this.pieces, store: this.store, schedule: this.schedule,
+      maxImageBytes: settings(this.env).maxImageBytes, transaction: (writes) => this.transaction(writes),
+    };
   }
 
-  private async settleAndSchedule() {
-    const settled = await settle(this.env, this.state, this.pieces, this.store);
+  /** After a change: settle at once (with the bytes in hand), run whatever became due (a RunPod cancel), set the alarm. */
+  private async afterChange(inHand?: ReadonlyMap<number, Uint8Array>): Promise<SettleResult> {
+    try {
+      const settled = await this.runSettle(inHand);
+      await this.runDueWork();
+      return settled;
+    } finally {
+      await this.arm();
+    }
+  }
+
+  private async finishWith<T>(outcome: T): Promise<T> {
+    await this.afterChange();
+    return outcome;
+  }
+
+  private async runSettle(inHand?: ReadonlyMap<number, Uint8Array>): Promise<SettleResult> {
+    const settled = await settle(this.settleContext(), inHand);
     const job = this.state.job();
     if (settled.done) {
-      this.state.setRetry(null);
+      this.schedule.done("settle");
     } else if (job && Date.now() > job.deadline_at + RETRY_HORIZON_MS) {
-      // A day past the deadline the store or D1 is not coming back by itself: stop, and say what was left.
-      console.error(`job ${job.id}: giving up on work kept past its deadline: ${settled.lastError}`);
-      this.state.setRetry(null);
+      console.error(`job ${job.id}: giving up on work kept a day past its deadline: ${settled.lastError}`);
+      this.schedule.done("settle");
     } else {
-      const attempts = (this.state.retry()?.attempts ?? 0) + 1;
-      this.state.setRetry({ attempts, due_at: nextAttemptAt(attempts), last_error: settled.lastError });
+      this.schedule.retry("settle", settled.lastError ?? "kept work not finished");
     }
-    await this.scheduleAlarm();
     return settled;
   }
 
-  private async scheduleAlarm() {
+  /** Runs every task that is due, each on its own: a task that throws is counted and retried later. */
+  private async runDueWork(): Promise<void> {
+    for (let pass = 0; pass < 3; pass++) {
+      const due = this.schedule.dueBy(Date.now());
+      if (!due.length) return;
+      for (const work of due) {
+        try {
+          await this.runTask(work);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          if (CODE_UPDATE_RESET.test(message)) throw error;
+          console.error(`job ${this.state.job()?.id}: ${work.name} failed, retried later: ${message}`);
+          this.schedule.retry(work.name, message);
+        }
+      }
+    }
+  }
+
+  private async runTask(work: WorkRow): Promise<void> {
     const job = this.state.job();
-    const retry = this.state.retry();
-    const due = [retry?.due_at, job && !TERMINAL.includes(job.status) ? job.deadline_at : undefined];
-    const times = due.filter((time): time is number => time !== undefined);
-    if (times.length) await this.ctx.storage.setAlarm(Math.min(...times));
-    else await this.ctx.storage.deleteAlarm();
+    if (!job) return this.schedule.done(work.name);
+    if (work.name.startsWith("cancel:")) {
+      return cancelRun(this.env, this.state, this.schedule, work.name, work.name.slice("cancel:".length));
+    }
+    switch (work.name) {
+      case "settle":
+        await this.runSettle();
+        return;
+      case "completion_grace":
+        return this.transaction(() => completionGraceExpired(this.state, this.schedule));
+      case "dispatch_unknown":
+        return this.transaction(() => {
+          const reason = dispatchUnconfirmed(this.state, this.schedule);
+          if (reason) endJob(this.state, this.schedule, "failed", reason);
+        });
+      case "deadline":
+        if (isOver(job)) return this.schedule.done("deadline");
+        return runDeadline({
+          env: this.env, state: this.state, schedule: this.schedule,
+          settle: () => this.runSettle(),
+          applyOutput: async (events) => {
+            const applied = await this.checkAndApply(events, "runpod", null);
+            if (Array.isArray(applied)) await this.runSettle();
+          },
+        });
+    }
+  }
+
+  /** The next alarm: the earliest due work; a job still running always has its deadline among it. */
+  private async arm(): Promise<void> {
+    const job = this.state.job();
+    if (job && !isOver(job) && !this.schedule.get("deadline")) this.schedule.due("deadline", job.deadline_at);
+    const next = this.schedule.next();
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  private outcome(applied: CheckedEvent[], settled: SettleResult): DeliveryOutcome {
+    const status = this.state.job()!.status;
+    if (!settled.done) return { result: "kept", status, detail: `kept and retried: ${settled.lastError ?? "not finished"}` };
+    const duplicate = applied.length > 0 && applied.every((event) => event.kind === "skip");
+    return { result: duplicate ? "duplicate" : "applied", status };
   }
 }

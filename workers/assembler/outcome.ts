@@ -15,6 +15,3 @@ export type Rejection = Extract<DeliveryOutcome, { result: "rejected" }>;
 export function reject(code: ErrorCode, message: string, details?: RejectionDetails): Rejection {
   return { result: "rejected", code, message, ...(details === undefined ? {} : { details }) };
 }
-
-export const isRejection = (value: unknown): value is Rejection =>
-  typeof value === "object" && value !== null && (value as { result?: unknown }).result === "rejected";

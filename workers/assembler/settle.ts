@@ -1,44 +1,50 @@
 import type { ObjectStore } from "../services/storage.js";
 import { syncToD1 } from "./d1-sync.js";
+import { completeJob, endJob } from "./finish.js";
 import type { Pieces } from "./pieces.js";
-import { TERMINAL, type AssemblerState } from "./state.js";
+import type { Schedule } from "./schedule.js";
+import { isOver, type AssemblerState, type ImageRecord } from "./state.js";
+
+/** How long a completion that lists fewer images than asked for waits for the others (bounded by the deadline). */
+export const COMPLETION_GRACE_MS = 60_000;
+
+export type SettleContext = {
+  env: Env;
+  state: AssemblerState;
+  pieces: Pieces;
+  store: ObjectStore;
+  schedule: Schedule;
+  maxImageBytes: number;
+  /** `ctx.storage.transactionSync`: each settled image is written at once, or not at all. */
+  transaction: (writes: () => void) => void;
+};
 
 export type SettleResult = { done: boolean; lastError: string | null };
 
+const describe = (error: unknown, what: string) => `${what}: ${error instanceof Error ? error.message : String(error)}`;
+
 /**
- * Moves everything the JobAssembler holds as far as it can: legacy bytes into the bucket,
- * unverified announcements through HEAD, completion when every listed image is there, then D1.
- * Whatever fails stays kept for the next attempt.
+ * Moves everything the JobAssembler holds as far as it can: legacy bytes into the bucket (from
+ * `inHand` when the delivery brought them, else from their pieces), unverified announcements
+ * through HEAD, completion when every image is there, then D1. Whatever fails stays kept.
  */
-export async function settle(env: Env, state: AssemblerState, pieces: Pieces, store: ObjectStore): Promise<SettleResult> {
+export async function settle(ctx: SettleContext, inHand: ReadonlyMap<number, Uint8Array> = new Map()): Promise<SettleResult> {
+  const { state } = ctx;
   let lastError: string | null = null;
-  for (const image of state.images()) {
-    if (image.state === "verified") continue;
-    try {
-      if (image.state === "pending_upload") {
-        await store.upload(image.key, pieces.assemble(image.idx), image.content_type ?? "image/png");
-        pieces.delete(image.idx);
-      } else {
-        const head = await store.head(image.key);
-        if (!head || (image.size && head.size !== image.size)) {
-          state.deleteImage(image.idx);
-          state.appendEvent("image_rejected", { index: image.idx, reason: head ? "size differs from the announcement" : "object not in the bucket" });
-          continue;
-        }
-        if (!image.size) image.size = head.size;
+  if (state.job() && !isOver(state.job()!)) {
+    for (const image of state.images()) {
+      if (image.state === "verified") continue;
+      try {
+        await settleImage(ctx, image, inHand);
+      } catch (error) {
+        lastError = describe(error, `image ${image.idx}`);
+        state.noteImageError(image.idx, lastError);
       }
-      state.putImage({ ...image, state: "verified" });
-      state.appendEvent("image", { index: image.idx });
-    } catch (error) {
-      lastError = describe(error, `image ${image.idx}`);
-      state.noteImageError(image.idx, lastError);
     }
+    ctx.transaction(() => reviewCompletion(state, ctx.schedule));
   }
-
-  finaliseIfComplete(state);
-
   try {
-    await syncToD1(env, state);
+    await syncToD1(ctx.env, state);
   } catch (error) {
     lastError = describe(error, "D1");
   }
@@ -47,17 +53,67 @@ export async function settle(env: Env, state: AssemblerState, pieces: Pieces, st
   return { done: !unfinished, lastError };
 }
 
-export function finaliseIfComplete(state: AssemblerState) {
-  const job = state.job();
-  const listed = state.completion();
-  if (!job || listed === undefined || TERMINAL.includes(job.status)) return;
-  const wanted = listed ?? Array.from({ length: job.expected }, (_, index) => index);
-  const verified = new Set(state.images().filter((image) => image.state === "verified").map((image) => image.idx));
-  if (!wanted.every((index) => verified.has(index))) return;
-  state.updateJob({ status: "completed", progress: 100, completed_at: Date.now() });
-  state.appendEvent("completed", { images: wanted.length });
+async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: ReadonlyMap<number, Uint8Array>) {
+  const { state, pieces, store } = ctx;
+  if (image.state === "pending_upload") {
+    await store.upload(image.key, inHand.get(image.idx) ?? pieces.assemble(image.idx), image.content_type ?? "image/png");
+    ctx.transaction(() => {
+      pieces.delete(image.idx);
+      state.putImage({ ...image, state: "verified" });
+      state.appendEvent("image", { index: image.idx });
+    });
+    return;
+  }
+  const head = await store.head(image.key);
+  const reason = !head
+    ? "object not in the bucket"
+    : image.size && head.size !== image.size
+      ? "size differs from the announcement"
+      : head.size > ctx.maxImageBytes
+        ? `object of ${head.size} bytes exceeds the maximum of ${ctx.maxImageBytes} bytes`
+        : null;
+  ctx.transaction(() => {
+    if (reason) {
+      state.deleteImage(image.idx);
+      state.appendEvent("image_rejected", { index: image.idx, reason });
+      return;
+    }
+    state.putImage({ ...image, size: image.size || head!.size, state: "verified" });
+    state.appendEvent("image", { index: image.idx });
+  });
 }
 
-function describe(error: unknown, what: string): string {
-  return `${what}: ${error instanceof Error ? error.message : String(error)}`;
+const expectedIndices = (expected: number) => Array.from({ length: expected }, (_, index) => index);
+
+/**
+ * After a completion: the job completes once every expected image is verified. Images never
+ * announced get COMPLETION_GRACE_MS to arrive (see `completionGraceExpired`).
+ */
+export function reviewCompletion(state: AssemblerState, schedule: Schedule, now = Date.now()) {
+  const job = state.job();
+  if (!job || isOver(job) || state.completion() === undefined) return;
+  const verified = new Set(state.images().filter((image) => image.state === "verified").map((image) => image.idx));
+  if (expectedIndices(job.expected).every((index) => verified.has(index))) return completeJob(state, schedule, job.expected);
+  if (unannounced(state).length) schedule.due("completion_grace", Math.min(now + COMPLETION_GRACE_MS, job.deadline_at));
+}
+
+/** Expected indices with no image at all, verified or kept. */
+export function unannounced(state: AssemblerState): number[] {
+  const job = state.job()!;
+  const announced = new Set(state.images().map((image) => image.idx));
+  return expectedIndices(job.expected).filter((index) => !announced.has(index));
+}
+
+export function missingImagesReason(state: AssemblerState, missing: number[]): string {
+  const job = state.job()!;
+  return `the handler completed with ${job.expected - missing.length} of ${job.expected} images; missing ${missing.length === 1 ? "index" : "indices"} ${missing.join(", ")}`;
+}
+
+/** The grace is over: images never announced fail the job, the images that arrived stay on it. */
+export function completionGraceExpired(state: AssemblerState, schedule: Schedule) {
+  schedule.done("completion_grace");
+  const job = state.job();
+  if (!job || isOver(job)) return;
+  const missing = unannounced(state);
+  if (missing.length) endJob(state, schedule, "failed", missingImagesReason(state, missing));
 }

@@ -19,9 +19,14 @@ const STEPS: string[][] = [
     `CREATE TABLE event_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, data TEXT NOT NULL)`,
     `CREATE TABLE retry (id INTEGER PRIMARY KEY CHECK (id = 1), attempts INTEGER NOT NULL, due_at INTEGER NOT NULL, last_error TEXT)`,
   ],
+  [
+    // One alarm drives this table of due work (schedule.ts); it replaces the single retry row.
+    `CREATE TABLE work (name TEXT PRIMARY KEY, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT)`,
+    `INSERT INTO work (name, due_at, attempts, last_error) SELECT 'settle', due_at, attempts, last_error FROM retry`,
+    `DROP TABLE retry`,
+    `ALTER TABLE job ADD COLUMN dispatch_started_at INTEGER`,
+  ],
 ];
-
-export const SCHEMA_VERSION = STEPS.length;
 
 export function migrate(sql: SqlStorage) {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

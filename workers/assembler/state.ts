@@ -1,6 +1,12 @@
-import type { JobStatus, JobType } from "../../schema/d1.js";
+import { isFinalStatus, type ImageSource, type JobStatus } from "../../schema/contract/index.js";
+import type { JobType } from "../../schema/d1.js";
 
-/** Typed access to the JobAssembler's SQLite tables (layout: sqlite-schema.ts). */
+/**
+ * Typed access to the JobAssembler's SQLite tables (layout: sqlite-schema.ts): the one interface
+ * the rest of the JobAssembler reads and writes its state through.
+ */
+
+export type { ImageSource };
 
 export type JobRecord = {
   id: string;
@@ -10,6 +16,8 @@ export type JobRecord = {
   expected: number;
   deadline_at: number;
   runpod_job_id: string | null;
+  /** When the Worker set out to call RunPod's /run; null before any dispatch. */
+  dispatch_started_at: number | null;
   status: JobStatus;
   progress: number;
   error: string | null;
@@ -18,7 +26,6 @@ export type JobRecord = {
 };
 
 export type ImageState = "pending_verify" | "pending_upload" | "verified";
-export type ImageSource = "handler" | "legacy-bytes" | "runpod" | "save-route";
 
 export type ImageRecord = {
   idx: number;
@@ -34,9 +41,10 @@ export type ImageRecord = {
   last_error: string | null;
 };
 
-export type RetryRecord = { attempts: number; due_at: number; last_error: string | null };
+export type NewJob = Pick<JobRecord, "id" | "owner" | "type" | "prefix" | "expected" | "deadline_at" | "runpod_job_id" | "dispatch_started_at">;
+export type JobChanges = Partial<Pick<JobRecord, "status" | "progress" | "error" | "completed_at" | "runpod_job_id" | "dispatch_started_at">>;
 
-export const TERMINAL: readonly JobStatus[] = ["completed", "failed", "canceled", "timed_out"];
+export const isOver = (job: Pick<JobRecord, "status">) => isFinalStatus(job.status);
 
 export class AssemblerState {
   constructor(private readonly sql: SqlStorage) {}
@@ -45,15 +53,15 @@ export class AssemblerState {
     return this.sql.exec<JobRecord>("SELECT * FROM job").toArray()[0] ?? null;
   }
 
-  createJob(job: Omit<JobRecord, "status" | "progress" | "error" | "completed_at" | "synced">) {
+  createJob(job: NewJob) {
     this.sql.exec(
-      `INSERT OR IGNORE INTO job (id, owner, type, prefix, expected, deadline_at, runpod_job_id, status, synced)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 1)`,
-      job.id, job.owner, job.type, job.prefix, job.expected, job.deadline_at, job.runpod_job_id,
+      `INSERT OR IGNORE INTO job (id, owner, type, prefix, expected, deadline_at, runpod_job_id, dispatch_started_at, status, synced)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 1)`,
+      job.id, job.owner, job.type, job.prefix, job.expected, job.deadline_at, job.runpod_job_id, job.dispatch_started_at,
     );
   }
 
-  updateJob(changes: Partial<Pick<JobRecord, "status" | "progress" | "error" | "completed_at" | "runpod_job_id">>) {
+  updateJob(changes: JobChanges) {
     const entries = Object.entries(changes);
     if (entries.length === 0) return;
     const assignments = entries.map(([column]) => `${column} = ?`).join(", ");
@@ -87,6 +95,16 @@ export class AssemblerState {
     this.sql.exec("DELETE FROM images WHERE idx = ?", index);
   }
 
+  /** Forgets every image not yet verified: a job that ended records nothing more. */
+  dropUnverifiedImages(): number[] {
+    const dropped = this.sql
+      .exec<{ idx: number }>("DELETE FROM images WHERE state != 'verified' RETURNING idx")
+      .toArray()
+      .map((row) => row.idx);
+    for (const index of dropped) this.sql.exec("DELETE FROM pieces WHERE idx = ?", index);
+    return dropped;
+  }
+
   noteImageError(index: number, error: string) {
     this.sql.exec("UPDATE images SET last_error = ? WHERE idx = ?", error, index);
   }
@@ -115,15 +133,6 @@ export class AssemblerState {
       "INSERT INTO completion (id, indices) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET indices = excluded.indices",
       indices === null ? null : JSON.stringify(indices),
     );
-  }
-
-  retry(): RetryRecord | null {
-    return this.sql.exec<RetryRecord>("SELECT attempts, due_at, last_error FROM retry").toArray()[0] ?? null;
-  }
-
-  setRetry(record: RetryRecord | null) {
-    this.sql.exec("DELETE FROM retry");
-    if (record) this.sql.exec("INSERT INTO retry (id, attempts, due_at, last_error) VALUES (1, ?, ?, ?)", record.attempts, record.due_at, record.last_error);
   }
 
   appendEvent(type: string, data: unknown): number {

@@ -1,4 +1,4 @@
-import { TERMINAL } from "../assembler/state.js";
+import { isFinalStatus } from "../../schema/contract/index.js";
 import { ApiError, notFound } from "../errors.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { getOwnedJob } from "./job-view.js";
@@ -9,7 +9,7 @@ import { getOwnedJob } from "./job-view.js";
  */
 export async function cancelOwnedJob(env: Env, owner: string, id: string) {
   const job = await getOwnedJob(env, owner, id);
-  if (TERMINAL.includes(job.status)) throw new ApiError("conflict", `job is already ${job.status}`);
+  if (isFinalStatus(job.status)) throw new ApiError("conflict", `job is already ${job.status}`);
   const outcome = await assemblerFor(env, id).cancel("canceled by the client");
   switch (outcome.result) {
     case "canceled":

@@ -7,16 +7,21 @@ import { ApiError } from "../errors.js";
 import { newId, sha256Hex } from "../services/hashing.js";
 import { jobPrefix } from "../services/object-keys.js";
 import { RunpodError, runJob } from "../services/runpod.js";
+import { checkWebhookUrl } from "../services/webhook-url.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
+import { countNewJob } from "../middleware/rate-limit.js";
 import { requireInputImages } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 
 export type CreatedJob = { job: JobRow; replayed: boolean };
+/** Who asks: the owner sees the job; the API key's webhook secret signs the job's webhooks. */
+export type Caller = { owner: string; apiKeyId: string };
 
 /** Records the job, opens its JobAssembler and dispatches it to RunPod. */
-export async function createJob(env: Env, owner: string, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
+export async function createJob(env: Env, { owner, apiKeyId }: Caller, request: CreateJobRequest, idempotencyKey?: string): Promise<CreatedJob> {
   const db = database(env);
+  if (request.webhook) checkWebhookUrl(request.webhook, { local: settings(env).local });
   const requestHash = await sha256Hex(JSON.stringify(request));
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(env, owner, idempotencyKey);
@@ -25,11 +30,16 @@ export async function createJob(env: Env, owner: string, request: CreateJobReque
   const store = createObjectStore(env);
   if (request.type === "style-transfer") await requireInputImages(store, owner, request.input, settings(env).maxImageBytes);
 
+  // Only a valid new job counts: replays and refused requests are answered above without using the quota.
+  await countNewJob(env, apiKeyId);
   const now = Date.now();
   const id = newId("job");
   const params = { ...request.input, seed: request.input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! };
+  const webhook = request.webhook
+    ? { webhookUrl: request.webhook, webhookEvents: [...new Set(request.webhook_events ?? ["completed" as const])] }
+    : { webhookUrl: null, webhookEvents: null };
   const row = {
-    id, owner, type: request.type, status: "queued" as const, progress: 0, params,
+    id, owner, apiKeyId, ...webhook, type: request.type, status: "queued" as const, progress: 0, params,
     expectedImages: request.input.num_images, idempotencyKey: idempotencyKey ?? null, requestHash,
     createdAt: now, updatedAt: now, deadlineAt: now + settings(env).jobTimeoutMs,
   };
@@ -63,17 +73,22 @@ async function openAssembler(env: Env, job: JobRow): Promise<boolean> {
   }
 }
 
+/**
+ * The JobAssembler recorded the attempt when it opened. A refusal (or a failure before RunPod was
+ * called) ends the job now; a timeout leaves it "unknown": RunPod may run it, and the JobAssembler
+ * adopts the run from its first sign, or fails the job and cancels a run that shows up too late.
+ */
 async function dispatch(env: Env, store: ObjectStore, job: JobRow) {
   const assembler = assemblerFor(env, job.id);
   let runpodJobId: string;
   try {
     const input = await buildHandlerInput(env, store, job);
     const { runpod } = await callbackUrls(env, job.id);
-    runpodJobId = await runJob(env, job.type, input, runpod, settings(env).jobTimeoutMs);
+    runpodJobId = await runJob(env, job.type, input, runpod, job.deadlineAt);
   } catch (error) {
-    // Whatever went wrong, RunPod did not confirm a run: the job ends now instead of waiting for its deadline.
     if (!(error instanceof RunpodError || error instanceof StoreUnavailableError)) console.error("dispatch failed", error);
-    await assembler.end("failed", `dispatch failed: ${describe(error)}`);
+    const unknown = error instanceof RunpodError && error.outcomeUnknown;
+    await assembler.dispatchFailed(describe(error), unknown ? "unknown" : "refused");
     return;
   }
   await assembler.dispatched(runpodJobId);

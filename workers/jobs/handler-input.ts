@@ -1,19 +1,24 @@
-import { CONTRACT_VERSION, NETWORK_VOLUME_MOUNT_PATH, type HandlerInput } from "../../schema/contract/index.js";
+import { CONTRACT_VERSION, VOLUME_MOUNT_PATH, type HandlerInput } from "../../schema/contract/index.js";
 import type { JobRow } from "../../schema/d1.js";
 import { settings } from "../env.js";
-import { deriveCallbackToken, deriveJobWebhookSecret } from "../services/webhook-signing.js";
+import { deriveCallbackToken, deriveJobWebhookSecret, type TokenRoute } from "../services/webhook-signing.js";
 import { outputKey } from "../services/object-keys.js";
 import type { ObjectStore } from "../services/storage.js";
 
 const OUTPUT_CONTENT_TYPE = "image/png";
 
+/**
+ * Where the job's webhooks go. The v1 URL carries no token (a leaked log line cannot forge a
+ * contract event); legacy handlers and RunPod each get the same route with a token of their own.
+ */
 export async function callbackUrls(env: Env, jobId: string) {
-  const token = await deriveCallbackToken(env.WEBHOOK_SIGNING_KEY, jobId);
   const base = settings(env).publicBaseUrl;
-  const query = `?token=${encodeURIComponent(token)}`;
+  const generation = `${base}/api/webhooks/generation/${jobId}`;
+  const tokenQuery = async (route: TokenRoute) => `?token=${encodeURIComponent(await deriveCallbackToken(env.WEBHOOK_SIGNING_KEY, jobId, route))}`;
   return {
-    generation: `${base}/api/webhooks/generation/${jobId}${query}`,
-    runpod: `${base}/api/webhooks/runpod/${jobId}${query}`,
+    signed: generation,
+    legacy: `${generation}${await tokenQuery("legacy-callback")}`,
+    runpod: `${base}/api/webhooks/runpod/${jobId}${await tokenQuery("runpod")}`,
   };
 }
 
@@ -30,7 +35,7 @@ export async function buildHandlerInput(env: Env, store: ObjectStore, job: JobRo
     }),
   );
   const inputs = job.type === "style-transfer" ? await inputImages(store, params, expiresInSeconds) : {};
-  const { generation } = await callbackUrls(env, job.id);
+  const callback = await callbackUrls(env, job.id);
   return {
     contract: CONTRACT_VERSION,
     job_id: job.id,
@@ -47,9 +52,9 @@ export async function buildHandlerInput(env: Env, store: ObjectStore, job: JobRo
     },
     inputs,
     outputs,
-    ...(store.capabilities.canPresign ? {} : { network_volume: { mount_path: NETWORK_VOLUME_MOUNT_PATH } }),
+    ...(store.capabilities.canPresign ? {} : { network_volume: { mount_path: VOLUME_MOUNT_PATH } }),
     deadline_at: new Date(job.deadlineAt).toISOString(),
-    callback: { url: generation, secret: await deriveJobWebhookSecret(env.WEBHOOK_SIGNING_KEY, job.id) },
+    callback: { url: callback.signed, secret: await deriveJobWebhookSecret(env.WEBHOOK_SIGNING_KEY, job.id), legacy_url: callback.legacy },
   };
 }
 
@@ -58,7 +63,7 @@ async function inputImages(store: ObjectStore, params: Record<string, unknown>, 
   const style = String(params.style_image);
   const content = String(params.content_image);
   if (!store.capabilities.canPresign) {
-    return { style_image_path: `${NETWORK_VOLUME_MOUNT_PATH}/${style}`, content_image_path: `${NETWORK_VOLUME_MOUNT_PATH}/${content}` };
+    return { style_image_path: `${VOLUME_MOUNT_PATH}/${style}`, content_image_path: `${VOLUME_MOUNT_PATH}/${content}` };
   }
   return {
     style_image_url: await store.presignGet(style, { expiresInSeconds }),

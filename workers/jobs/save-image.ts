@@ -3,7 +3,7 @@ import { ApiError } from "../errors.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { getOwnedJob } from "./job-view.js";
 
-/** The seed's `/api/images/save`, rebuilt: the S3 key first, bytes only as a fallback that goes to the bucket. */
+/** The legacy front end's `/api/images/save`, rebuilt: the S3 key first, bytes only as a fallback that goes to the bucket. */
 export async function saveImage(env: Env, owner: string, request: SaveImageRequest) {
   await getOwnedJob(env, owner, request.jobId);
   const key = legacyKey(request);

@@ -4,9 +4,8 @@ import { and, eq } from "drizzle-orm";
 import { SaveImageRequest, SaveImageResult } from "../../schema/contract/index.js";
 import { images, jobs } from "../../schema/d1.js";
 import { database } from "../db.js";
-import type { AppEnv } from "../env.js";
+import { settings, type AppEnv } from "../env.js";
 import { ApiError, notFound } from "../errors.js";
-import { DISPLAY_URL_SECONDS } from "../jobs/job-view.js";
 import { saveImage } from "../jobs/save-image.js";
 import { authenticateApiKey, requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";
@@ -22,7 +21,7 @@ const save = createRoute({
   path: "/save",
   security: [{ apiKey: [] }],
   middleware: [requireApiKey] as const,
-  summary: "Save one delivered image (the seed's route): S3 key first, bytes only as a fallback that goes to the bucket",
+  summary: "Save one delivered image (the legacy front end's route, docs/legacy-formats.md): S3 key first, bytes only as a fallback that goes to the bucket",
   request: { body: { required: true, content: { "application/json": { schema: SaveImageRequest } } } },
   responses: {
     200: json(SaveImageResult, "recorded (or already recorded)"),
@@ -64,7 +63,7 @@ imageRoutes.openapi(show, async (c) => {
   if (!image) throw notFound("image");
   const store = createObjectStore(c.env);
   if (store.capabilities.canPresign) {
-    return c.redirect(await store.presignGet(image.key, { expiresInSeconds: DISPLAY_URL_SECONDS }), 302);
+    return c.redirect(await store.presignGet(image.key, { expiresInSeconds: settings(c.env).displayUrlSeconds }), 302);
   }
   return streamImage(store, { id, ...image }, (promise) => c.executionCtx.waitUntil(promise));
 });

@@ -12,5 +12,6 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, json(ErrorBody, "error")])) as Record<number, ReturnType<typeof json<typeof ErrorBody>>>;
 
-export const IdParam = z.object({ id: z.string().min(1).max(64) });
+/** Ids are at most 64 characters; a longer one names nothing, so it is not found (404) rather than malformed. */
+export const IdParam = z.object({ id: z.string().min(1).describe("at most 64 characters; a longer id is not found (404)") });
 export const JobIdParam = z.object({ jobId: z.string().min(1).max(64) });

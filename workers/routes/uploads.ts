@@ -20,7 +20,10 @@ const create = createRoute({
   responses: { 201: json(Upload, "PUT exactly contentLength bytes to url with these headers before expiresAt"), ...errors(400, 401, 413, 415, 503) },
 });
 
-uploads.openapi(create, async (c) => c.json(await uploadTarget(c.env, c.get("owner"), c.req.valid("json")), 201));
+uploads.openapi(create, async (c) => {
+  const caller = { owner: c.get("owner"), apiKeyId: c.get("apiKeyId") };
+  return c.json(await uploadTarget(c.env, caller, c.req.valid("json")), 201);
+});
 
 const receive = createRoute({
   method: "put",

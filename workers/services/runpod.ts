@@ -4,7 +4,25 @@ import { settings } from "../env.js";
 
 export class RunpodError extends Error {
   override name = "RunpodError";
+
+  /**
+   * `outcomeUnknown`: the call timed out, so RunPod may have acted on it (a /run may have queued
+   * the job). `status`: RunPod's HTTP answer, when it gave one.
+   */
+  constructor(
+    message: string,
+    readonly outcomeUnknown = false,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
 }
+
+// RunPod keeps a job's record this long past the deadline, so the deadline's status read (and its
+// retries) still finds it; the run itself cannot outlive the deadline (executionTimeout).
+const RECORD_MARGIN_MS = 10 * 60_000;
+const MIN_EXECUTION_TIMEOUT_MS = 5_000;
+const MIN_TTL_MS = 10_000;
 
 export function endpointFor(env: Env, type: JobType): string {
   return type === "text-to-image" ? env.RUNPOD_ENDPOINT_TEXT_TO_IMAGE : env.RUNPOD_ENDPOINT_STYLE_TRANSFER;
@@ -27,11 +45,11 @@ async function call(env: Env, path: string, init: RequestInit = {}): Promise<unk
       signal: AbortSignal.timeout(settings(env).runpodTimeoutMs),
     });
   } catch (error) {
-    const reason = error instanceof Error && error.name === "TimeoutError" ? "timed out" : String(error);
-    throw new RunpodError(`RunPod ${path.split("/")[3] ?? "request"} ${reason}`);
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    throw new RunpodError(`RunPod ${path.split("/")[3] ?? "request"} ${timedOut ? "timed out" : String(error)}`, timedOut);
   }
   const text = await response.text();
-  if (!response.ok) throw new RunpodError(`RunPod answered ${response.status}: ${text.slice(0, 300)}`);
+  if (!response.ok) throw new RunpodError(`RunPod answered ${response.status}: ${text.slice(0, 300)}`, false, response.status);
   try {
     return JSON.parse(text);
   } catch {
@@ -39,9 +57,15 @@ async function call(env: Env, path: string, init: RequestInit = {}): Promise<unk
   }
 }
 
-/** `POST /v2/{endpoint}/run`: queues the job; RunPod calls `webhook` when it ends. */
-export async function runJob(env: Env, type: JobType, input: HandlerInput, webhook: string, timeoutMs: number) {
-  const body = { input, webhook, policy: { executionTimeout: timeoutMs, ttl: timeoutMs + 60_000 } };
+/**
+ * `POST /v2/{endpoint}/run`: queues the job; RunPod calls `webhook` when it ends. RunPod starts
+ * `executionTimeout` when a worker takes the job, so it is the time left until the deadline, not
+ * the job's whole budget.
+ */
+export async function runJob(env: Env, type: JobType, input: HandlerInput, webhook: string, deadlineAt: number) {
+  const left = deadlineAt - Date.now();
+  const policy = { executionTimeout: Math.max(MIN_EXECUTION_TIMEOUT_MS, left), ttl: Math.max(MIN_TTL_MS, left + RECORD_MARGIN_MS) };
+  const body = { input, webhook, policy };
   const result = (await call(env, `/v2/${endpointFor(env, type)}/run`, { method: "POST", body: JSON.stringify(body) })) as {
     id?: unknown;
   };

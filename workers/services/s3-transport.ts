@@ -1,12 +1,14 @@
 import { AwsClient } from "aws4fetch";
-import { ApiError } from "../errors.js";
 
-/** The store did not answer usefully (5xx, 429, network error, timeout): worth retrying later. */
-export class StoreUnavailableError extends ApiError {
+/**
+ * The store did not answer usefully (5xx, 429, network error, timeout): worth retrying later.
+ * Its message names the object key, so it is logged, never shown to a client as it is.
+ */
+export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";
 
   constructor(message: string) {
-    super("unavailable", `object store unavailable: ${message}`);
+    super(`object store unavailable: ${message}`);
   }
 }
 

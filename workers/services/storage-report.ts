@@ -18,7 +18,7 @@ const heldBytes = (column: string) =>
   `CASE WHEN typeof(i.${column}) = 'blob' OR length(i.${column}) > ${SUSPECT_TEXT_LENGTH} THEN length(CAST(i.${column} AS BLOB)) ELSE 0 END`;
 const storedBytes = (column: string) => `coalesce(length(CAST(i.${column} AS BLOB)), 0)`;
 
-/** The seed's check as a query: how many images are stored S3-only, and how many image bytes sit in D1. */
+/** The storage check legacy deployments ran by hand, as a query: how many images are stored S3-only, and how many image bytes sit in D1. */
 export async function storageReport(db: D1Database) {
   const query = `
     SELECT j.type AS type,

@@ -38,11 +38,12 @@ export interface ObjectStore {
   putStream(key: string, body: ReadableStream<Uint8Array>, options: { contentType: string; contentLength: number }): Promise<void>;
   /** CopyObject within the bucket, type and metadata kept. */
   copy(from: string, to: string): Promise<void>;
-  delete(key: string): Promise<void>;
   /** put, or putMultipart above the store's multipart threshold. */
   upload(key: string, body: ObjectBytes, contentType: string): Promise<void>;
   /** A signed GET, answered as it comes (2xx, 304, 404, 412, 416), to stream through the Worker. */
   get(key: string, init?: { headers?: HeadersInit }): Promise<Response>;
+  /** DeleteObject; an object that is not there counts as deleted, as S3 has it. */
+  delete(key: string): Promise<void>;
 }
 
 export type ObjectStoreOptions = {

@@ -1,24 +1,16 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { ApiError } from "../errors.js";
-import { deriveJobBytes, verifyCallbackToken } from "./webhook-token.js";
+import { deriveJobBytes, verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
 
-export { deriveCallbackToken, verifyCallbackToken } from "./webhook-token.js";
+export { deriveCallbackToken, verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
 
 /** Same tolerance as the standardwebhooks library, which enforces it too. */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 export type WebhookHeaders = { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
 
-export type WebhookAuth = { method: "signature"; webhookId: string } | { method: "token"; webhookId: string | null };
-
-export type VerifyWebhookInput = {
-  signingKey: string;
-  jobId: string;
-  headers: Pick<Headers, "get">;
-  /** The raw body, exactly as received: the signature covers its bytes, not its JSON. */
-  body: string;
-  token?: string | null;
-};
+/** How a webhook request says who sent it, read from its headers and URL before its body. */
+export type WebhookCredential = { kind: "signature" } | { kind: "token"; token: string };
 
 /** The job's Standard Webhooks secret, `whsec_` + base64 of 32 bytes, handed to the handler. */
 export async function deriveJobWebhookSecret(signingKey: string, jobId: string): Promise<string> {
@@ -37,25 +29,35 @@ export function signWebhook(input: { secret: string; webhookId: string; timestam
 
 const unauthorized = (message: string) => new ApiError("unauthorized", message);
 
+/** A request carrying a signature is a signed one, whatever else it carries; else its URL token; else 401. */
+export function webhookCredential(headers: Pick<Headers, "get">, token: string | null | undefined): WebhookCredential {
+  if (headers.get("webhook-signature") !== null) return { kind: "signature" };
+  if (token !== undefined && token !== null) return { kind: "token", token };
+  throw unauthorized("webhook carries neither a webhook-signature header nor a callback token");
+}
+
+export async function requireCallbackToken(signingKey: string, jobId: string, route: TokenRoute, token: string): Promise<void> {
+  if (!(await verifyCallbackToken(signingKey, jobId, route, token))) throw unauthorized("callback token is not valid for this job");
+}
+
+// fatal: a signed body that is not UTF-8 is refused rather than altered; ignoreBOM keeps a leading
+// BOM in the text, so the text encodes back to exactly the bytes that were signed.
+const exactUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 /**
- * A signed request must verify, whatever else it carries; only an unsigned one may fall back to
- * the URL token. Throws ApiError("unauthorized") otherwise.
+ * Verifies a signed request on its raw bytes with the job's secret; returns the verified
+ * webhook-id and the body as text (a leading UTF-8 BOM dropped). Throws ApiError("unauthorized").
  */
-export async function verifyWebhook(input: VerifyWebhookInput): Promise<WebhookAuth> {
-  const { headers } = input;
-  const webhookId = headers.get("webhook-id");
-  const signature = headers.get("webhook-signature");
-  if (signature !== null) {
-    const secret = await deriveJobWebhookSecret(input.signingKey, input.jobId);
-    return { method: "signature", webhookId: verifyWebhookSignature(secret, headers, input.body) };
+export async function verifySignedWebhook(input: { signingKey: string; jobId: string; headers: Pick<Headers, "get">; body: Uint8Array }) {
+  let text: string;
+  try {
+    text = exactUtf8.decode(input.body);
+  } catch {
+    throw unauthorized("signed webhook body is not UTF-8");
   }
-  if (input.token === undefined || input.token === null) {
-    throw unauthorized("webhook carries neither a webhook-signature header nor a callback token");
-  }
-  if (!(await verifyCallbackToken(input.signingKey, input.jobId, input.token))) {
-    throw unauthorized("callback token is not valid for this job");
-  }
-  return { method: "token", webhookId: webhookId || null };
+  const secret = await deriveJobWebhookSecret(input.signingKey, input.jobId);
+  const webhookId = verifyWebhookSignature(secret, input.headers, text);
+  return { webhookId, text: text.replace(/^\uFEFF/, "") };
 }
 
 /** Standard Webhooks verification under one secret; returns the verified webhook-id. */

@@ -5,9 +5,15 @@ const encoder = new TextEncoder();
 
 /**
  * What a per-job value is derived for. Each purpose is its own HMAC input, so knowing one value
- * (a token leaked in a URL log) tells nothing about another (the job's signing secret).
+ * (a token leaked in a URL log or RunPod's console) tells nothing about another (the job's signing
+ * secret, or the other route's token).
  */
-export type JobDerivation = "webhook-secret" | "callback-token" | "image-url" | "upload-url";
+export type JobDerivation = "webhook-secret" | "callback-token" | "runpod-token" | "image-url" | "upload-url" | "client-webhook-secret";
+
+/** Which route a URL token opens: legacy handlers' callbacks, or RunPod's own webhook. */
+export type TokenRoute = "legacy-callback" | "runpod";
+
+const TOKEN_DERIVATION: Record<TokenRoute, JobDerivation> = { "legacy-callback": "callback-token", runpod: "runpod-token" };
 
 /** HMAC-SHA256 of `easel/<purpose>/v1 NUL jobId` under the deployment's signing key: 32 bytes. */
 export async function deriveJobBytes(signingKey: string, purpose: JobDerivation, jobId: string): Promise<Uint8Array> {
@@ -18,11 +24,11 @@ export async function deriveJobBytes(signingKey: string, purpose: JobDerivation,
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, label));
 }
 
-/** The per-job token carried as `?token=` by callers that cannot sign (RunPod, old handlers). */
-export async function deriveCallbackToken(signingKey: string, jobId: string): Promise<string> {
-  return toBase64Url(await deriveJobBytes(signingKey, "callback-token", jobId));
+/** The per-job token carried as `?token=` by callers that cannot sign, one per route. */
+export async function deriveCallbackToken(signingKey: string, jobId: string, route: TokenRoute): Promise<string> {
+  return toBase64Url(await deriveJobBytes(signingKey, TOKEN_DERIVATION[route], jobId));
 }
 
-export async function verifyCallbackToken(signingKey: string, jobId: string, token: string): Promise<boolean> {
-  return constantTimeEqual(await deriveCallbackToken(signingKey, jobId), token);
+export async function verifyCallbackToken(signingKey: string, jobId: string, route: TokenRoute, token: string): Promise<boolean> {
+  return constantTimeEqual(await deriveCallbackToken(signingKey, jobId, route), token);
 }

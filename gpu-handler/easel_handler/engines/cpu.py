@@ -6,6 +6,7 @@ import random
 from PIL import Image, ImageCms, ImageDraw, ImageFilter, ImageOps, ImageStat
 
 from ..errors import EngineFailed
+from ..stop import JobStop
 from .base import GenerationRequest, ImageSink
 
 _SRGB = ImageCms.createProfile("sRGB")
@@ -16,10 +17,12 @@ _FROM_LAB = ImageCms.buildTransform(_LAB, _SRGB, "LAB", "RGB")
 
 class CpuEngine:
     name = "cpu"
+    needs_refresh = False
 
-    def generate(self, request: GenerationRequest, sink: ImageSink) -> None:
+    def generate(self, request: GenerationRequest, sink: ImageSink, stop: JobStop) -> None:
         count = request.params.num_images
         for position in range(count):
+            stop.check()
             if request.type == "text-to-image":
                 picture = text_to_image(request.params.prompt, request.params.seed + position,
                                         request.params.width, request.params.height)
@@ -29,7 +32,11 @@ class CpuEngine:
             else:
                 raise EngineFailed(f"the cpu engine cannot run job type {request.type!r}")
             sink.progress((position + 1) / count, f"image {position + 1} of {count}")
-            sink.image(position, _png(picture))
+            data = _png(picture)
+            sink.image(position, lambda data=data: data)
+
+    def clean_up(self, request: GenerationRequest) -> None:
+        """Nothing to clean: the cpu engine keeps its images in memory only."""
 
 
 def _strength(strength: float | None, position: int) -> float:

@@ -32,21 +32,33 @@ class S3Server:
         if not NODE.exists():
             raise RuntimeError(f"{NODE} is missing: run npm install in {REPO}")
         self.directory = tempfile.mkdtemp(prefix="easel-s3rver-")
-        self.process = subprocess.Popen([str(NODE), str(SCRIPT), self.directory, BUCKET], cwd=REPO,
+        self.port = 0
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def start(self) -> None:
+        """Starts the server (again, after stop(): same port and objects, so URLs presigned before still work)."""
+        self.process = subprocess.Popen([str(NODE), str(SCRIPT), self.directory, BUCKET, str(self.port)], cwd=REPO,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"s3rver did not start (exit {self.process.wait(5)})")
         self.port = json.loads(line)["port"]
-        return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def stop(self) -> None:
+        """The store goes away: its port refuses connections until start()."""
+        if self.process.poll() is not None:
+            return
         self.process.stdin.close()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        shutil.rmtree(self.directory, ignore_errors=True)
+            self.process.wait(5)
 
     @property
     def endpoint(self) -> str:

@@ -1,6 +1,8 @@
 import json
+import os
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -61,8 +63,8 @@ class Recorder:
 
 
 class RunnerClient:
-    def __init__(self, url: str, queue):
-        self.url, self.queue = url, queue
+    def __init__(self, url: str, queue, import_log: Path):
+        self.url, self.queue, self.import_log = url, queue, import_log
 
     def call(self, method: str, path: str, body=None, key: str | None = API_KEY):
         headers = {"content-type": "application/json"}
@@ -85,6 +87,18 @@ class RunnerClient:
         job = self.queue.get("ep", job_id)
         assert job.ended.wait(WAIT_S), f"job {job_id} did not end"
 
+    def handler_imports(self, at_least: int = 0) -> list[tuple[int, str]]:
+        """(pid, RUNPOD_POD_ID) of every handler import so far; waits until there are `at_least`."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            lines = self.import_log.read_text().splitlines() if self.import_log.exists() else []
+            if len(lines) >= at_least or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        imports = [(int(pid), pod) for pid, pod in (line.split(" ", 1) for line in lines)]
+        assert len(imports) >= at_least, f"{len(imports)} handler imports, waited for {at_least}"
+        return imports
+
 
 @pytest.fixture
 def recorder():
@@ -94,11 +108,26 @@ def recorder():
 
 
 @pytest.fixture
-def runner():
-    handle, queue = build(API_KEY, FAKE_HANDLER, workers_per_endpoint=1, webhook_retry_s=0.05)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(handle))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield RunnerClient(f"http://127.0.0.1:{server.server_address[1]}", queue)
-    queue.stop_all()
-    server.shutdown()
+def start_runner(tmp_path):
+    """Starts runners on free ports; `env` is the runner's environment (the handler processes inherit it)."""
+    started = []
+
+    def start(workers_per_endpoint: int = 1, env: dict | None = None, handler: Path = FAKE_HANDLER) -> RunnerClient:
+        import_log = tmp_path / f"imports-{len(started)}.log"
+        handler_env = {**(os.environ if env is None else env), "FAKE_HANDLER_IMPORT_LOG": str(import_log)}
+        handle, queue = build(API_KEY, handler, workers_per_endpoint, webhook_retry_s=0.05, env=handler_env)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(handle))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append((queue, server))
+        return RunnerClient(f"http://127.0.0.1:{server.server_address[1]}", queue, import_log)
+
+    yield start
+    for queue, server in started:
+        queue.stop_all()
+        server.shutdown()
+
+
+@pytest.fixture
+def runner(start_runner):
+    return start_runner()

@@ -13,10 +13,10 @@ def test_run_answers_in_queue_then_completes_with_output_status_and_webhook(runn
     job_id = runner.run({"action": "echo", "value": 42}, webhook=f"{recorder.url}/hook")
     webhook = recorder.webhook_for(job_id)
     assert webhook["status"] == "COMPLETED"
-    assert webhook["output"] == {"echo": 42, "id": job_id}
+    assert webhook["output"] | {"pid": 0} == {"echo": 42, "id": job_id, "pid": 0}
     status, body = runner.call("GET", f"/v2/ep/status/{job_id}")
     assert status == 200
-    assert body["status"] == "COMPLETED" and body["output"] == {"echo": 42, "id": job_id}
+    assert body["status"] == "COMPLETED" and body["output"] == webhook["output"]
     assert isinstance(body["delayTime"], int) and isinstance(body["executionTime"], int)
     assert "error" not in body
 
@@ -77,8 +77,10 @@ def test_a_job_past_its_execution_timeout_is_stopped(runner, recorder):
 
 def test_jobs_without_a_marker_are_untouched_by_the_failure_hooks(runner, recorder):
     job_id = runner.run(uploads(recorder), webhook=f"{recorder.url}/hook")
-    assert recorder.webhook_for(job_id) | {"delayTime": 0, "executionTime": 0, "workerId": ""} == {
-        "id": job_id, "status": "COMPLETED", "output": {"uploaded": 3}, "delayTime": 0, "executionTime": 0, "workerId": "",
+    webhook = recorder.webhook_for(job_id)
+    assert webhook | {"delayTime": 0, "executionTime": 0, "workerId": ""} == {
+        "id": job_id, "status": "COMPLETED", "output": {"uploaded": 3, "pid": webhook["output"]["pid"]},
+        "delayTime": 0, "executionTime": 0, "workerId": "",
     }
     assert sorted(recorder.puts) == ["/put/0", "/put/1", "/put/2"]
 

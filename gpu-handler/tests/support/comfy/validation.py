@@ -1,7 +1,9 @@
-"""The stand-in's prompt validation: the same checks, error types and answer shape as ComfyUI's validate_prompt."""
+"""Prompt validation with the same checks, error types and answer shape as ComfyUI's execution.py validate_prompt /
+validate_inputs: missing required input, bad link, return type mismatch, INT/FLOAT/STRING conversion, min, max, value
+not in list; a prompt whose outputs partly validate is accepted with node_errors for the rest."""
 from typing import Any
 
-from .comfy_nodes import FLOAT, INT, STRING
+from .node_types import FLOAT, INT, STRING
 
 
 def _error(kind: str, message: str, details: str, **extra: Any) -> dict[str, Any]:
@@ -25,12 +27,11 @@ def validate_prompt(prompt: Any, types: dict[str, dict]) -> tuple[bool, dict | N
     if not outputs:
         return False, _error("prompt_no_outputs", "Prompt has no outputs", ""), [], {}
     validated: dict[str, tuple[bool, list]] = {}
-    good, failed, node_errors = [], [], {}
+    good, node_errors = [], {}
     for output in outputs:
         if _valid(prompt, output, types, validated):
             good.append(output)
             continue
-        failed.append(output)
         for node_id, (_, reasons) in validated.items():
             if reasons:
                 entry = node_errors.setdefault(node_id, {"errors": reasons, "dependent_outputs": [],
@@ -46,31 +47,35 @@ def _valid(prompt: dict, node_id: str, types: dict, validated: dict[str, tuple[b
     """validated[node] = (valid, its own errors); a node is invalid when it or anything upstream has errors."""
     if node_id in validated:
         return validated[node_id][0]
-    node = prompt[node_id]
+    node, spec = prompt[node_id], types[prompt[node_id]["class_type"]]
     errors: list[dict] = []
     upstream_ok = True
-    for name, (kind, options) in types[node["class_type"]]["required"].items():
+    for name, (kind, options) in spec["required"].items():
         if name not in node.get("inputs", {}):
             errors.append(_error("required_input_missing", "Required input is missing", name, input_name=name))
             continue
-        value = node["inputs"][name]
-        if isinstance(value, list):
-            problem, ok = _check_link(prompt, name, value, kind, types, validated)
-            upstream_ok = upstream_ok and ok
-        else:
-            problem = _check_value(name, value, kind, options)
+        problem, ok = _check_input(prompt, name, node["inputs"][name], kind, options, types, validated)
+        upstream_ok = upstream_ok and ok
         if problem:
             errors.append(problem)
+    for name, value in node.get("inputs", {}).items():
+        if name in spec.get("optional", {}) and isinstance(value, list):
+            kind, options = spec["optional"][name]
+            problem, ok = _check_input(prompt, name, value, kind, options, types, validated)
+            upstream_ok = upstream_ok and ok
+            if problem:
+                errors.append(problem)
     validated[node_id] = (not errors and upstream_ok, errors)
     return validated[node_id][0]
 
 
-def _check_link(prompt, name, value, kind, types, validated) -> tuple[dict | None, bool]:
+def _check_input(prompt, name, value, kind, options, types, validated) -> tuple[dict | None, bool]:
+    if not isinstance(value, list):
+        return _check_value(name, value, kind, options), True
     if len(value) != 2 or value[0] not in prompt:
         return _error("bad_linked_input", "Bad linked input, must be a length-2 list of [node_id, slot_index]",
                       name, input_name=name, received_value=value), True
-    source = prompt[value[0]]
-    returns = types[source["class_type"]]["returns"]
+    returns = types[prompt[value[0]]["class_type"]]["returns"]
     if not isinstance(value[1], int) or value[1] >= len(returns) or returns[value[1]] != kind:
         received = returns[value[1]] if isinstance(value[1], int) and value[1] < len(returns) else None
         return _error("return_type_mismatch", "Return type mismatch between linked nodes",

@@ -1,0 +1,47 @@
+import { EaselClient } from "../client.js";
+import { EaselError } from "../errors.js";
+import { UsageError, resolveConnection } from "./config.js";
+import { USAGE, parse } from "./flags.js";
+import { keys, storageReport, webhooks } from "./commands/admin.js";
+import { jobs } from "./commands/jobs.js";
+import { run } from "./commands/run.js";
+
+async function main(argv: string[]): Promise<number> {
+  const { values: flags, positionals } = parse(argv);
+  const [command, action, id] = positionals;
+  if (flags.help || !command) {
+    console.log(USAGE);
+    return command || flags.help ? 0 : 2;
+  }
+  const connection = resolveConnection(flags);
+  const easel = new EaselClient({ baseUrl: connection.url, apiKey: connection.apiKey, adminToken: connection.adminToken });
+  switch (command) {
+    case "run":
+      return run(easel, action, flags);
+    case "jobs":
+      return jobs(easel, action, id, flags);
+    case "keys":
+      return keys(easel, action, id, flags);
+    case "storage-report":
+      return storageReport(easel, flags);
+    case "webhooks":
+      return webhooks(easel, action, flags);
+    default:
+      throw new UsageError(`no command ${JSON.stringify(command)}`);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+    console.error(`easel: ${error.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (error instanceof EaselError) {
+    const details = error.details === undefined ? "" : `\n${JSON.stringify(error.details, null, 2)}`;
+    console.error(`easel: ${error.message} (${error.code}${error.status ? `, HTTP ${error.status}` : ""})${details}`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}

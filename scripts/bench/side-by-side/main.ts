@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EaselClient } from "../../stack/easel-client.js";
+import { describeFailure } from "../../stack/errors.js";
+import { cleanUpOnSignals } from "../interrupt.js";
+import { JobMaker } from "./handler-play.js";
+import { runIngest } from "./ingest.js";
+import { runListing } from "./listing.js";
+import { LoadDriver } from "./load.js";
+import { figures, markdown } from "./report.js";
+import { benchSizes } from "./sizes.js";
+import { startBare, startEasel, type Bare, type Easel } from "./targets.js";
+import type { BenchSizes, SideBySide } from "./types.js";
+import { runVisibility } from "./visibility.js";
+
+/**
+ * Easel's local stack and the bare Worker, side by side in one run: webhook ingest at each
+ * concurrency level, visibility latency, listing cost. Prints markdown on stdout, progress on
+ * stderr, and writes the figures of docs/benchmarks.json to the path given.
+ *
+ *     tsx scripts/bench/side-by-side/main.ts FIGURES.json
+ */
+
+const progress = (message: string) => console.error(`bench: ${message}`);
+
+const figuresPath = process.argv[2];
+if (!figuresPath) {
+  console.error("usage: tsx scripts/bench/side-by-side/main.ts FIGURES.json");
+  process.exit(2);
+}
+let sizes: BenchSizes;
+try {
+  sizes = benchSizes(process.env);
+} catch (error) {
+  console.error(`bench: ${(error as Error).message}`);
+  process.exit(2);
+}
+
+const easelDir = mkdtempSync(join(tmpdir(), "easel-bench-"));
+const bareDir = mkdtempSync(join(tmpdir(), "easel-bench-bare-"));
+let easel: Easel | undefined;
+let bare: Bare | undefined;
+const driver = new LoadDriver();
+
+async function stopEverything(): Promise<void> {
+  await Promise.allSettled([easel?.stop(), bare?.stop()]);
+  await driver.close();
+}
+
+function removeState(): void {
+  rmSync(easelDir, { recursive: true, force: true });
+  rmSync(bareDir, { recursive: true, force: true });
+}
+
+// A signal stops the targets under the running measurement, which then fails: that failure is the interruption, not news.
+const { interrupted } = cleanUpOnSignals(async () => {
+  await stopEverything();
+  removeState();
+});
+
+async function measure(): Promise<SideBySide> {
+  progress("starting Easel's local stack and the bare Worker");
+  const [easelStart, bareStart] = await Promise.allSettled([startEasel(easelDir), startBare(bareDir)]);
+  if (easelStart.status === "fulfilled") easel = easelStart.value;
+  if (bareStart.status === "fulfilled") bare = bareStart.value;
+  if (easelStart.status === "rejected") throw easelStart.reason;
+  if (bareStart.status === "rejected") throw bareStart.reason;
+  const { stack, runpodUrl } = easel!;
+  const admin = new EaselClient(stack.workerUrl);
+  const maker = (owner: string) => new JobMaker(admin, stack.secrets.ADMIN_TOKEN, owner, runpodUrl);
+
+  const ingest = await runIngest(sizes.ingest, { easel: easel!.target, bare: bare!.target }, maker("bench-ingest"), driver, progress);
+  progress("visibility");
+  const visibility = await runVisibility(sizes.visibility, stack, maker("bench-visibility"));
+  progress("listing");
+  const listing = await runListing(sizes.listing, stack.workerUrl, maker("bench-listing"));
+  return { sizes, ingest, visibility, listing };
+}
+
+let failed = false;
+try {
+  const result = await measure();
+  if (!interrupted()) {
+    writeFileSync(figuresPath, `${JSON.stringify(figures(result), null, 2)}\n`);
+    console.log(markdown(result));
+  }
+} catch (error) {
+  if (!interrupted()) {
+    failed = true;
+    console.error(describeFailure(error));
+    console.error(`bench: the state and logs are kept in ${easelDir} and ${bareDir}`);
+  }
+} finally {
+  await stopEverything();
+}
+if (!failed) removeState();
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import { startFakeRunpod } from "../../../test/node/fake-runpod.js";
+import { StackError } from "../../stack/errors.js";
+import { waitUntilHealthy } from "../../stack/health.js";
+import { loadOrCreateSecrets } from "../../stack/local-secrets.js";
+import { REPO_ROOT, WRANGLER_BIN, statePaths } from "../../stack/paths.js";
+import { HOST, freePort } from "../../stack/ports.js";
+import { logTail, startProcess, type ManagedProcess } from "../../stack/processes.js";
+import { startStack, type Stack } from "../../stack/stack.js";
+import { workerEnv } from "../../stack/worker.js";
+import type { TargetName } from "./types.js";
+
+/** What the load driver aims at: a base URL, and the process whose tree's CPU is the target's. */
+export type Target = { name: TargetName; url: string; cpuRoot: number };
+
+const BARE_DIR = join(REPO_ROOT, "scripts", "bench", "bare-worker");
+const BARE_CONFIG = join(BARE_DIR, "wrangler.toml");
+const READY_TIMEOUT_MS = 120_000;
+
+export type Easel = { target: Target; stack: Stack; runpodUrl: string; stop(): Promise<void> };
+
+/**
+ * Easel's local stack with its RunPod endpoints pointed at a queue that records each dispatch and
+ * never runs it (test/node/fake-runpod): every job waits for a GPU, so only the bench plays the
+ * handler, with the input the Worker dispatched.
+ */
+export async function startEasel(stateDir: string): Promise<Easel> {
+  const secrets = loadOrCreateSecrets(statePaths(stateDir).secrets);
+  const runpod = await startFakeRunpod(0, secrets.RUNPOD_API_KEY);
+  const runpodUrl = `http://${HOST}:${runpod.port}`;
+  let stack: Stack;
+  try {
+    stack = await startStack({ stateDir, ports: { worker: 0, s3: 0, runner: 0 }, vars: { RUNPOD_API_BASE: runpodUrl } });
+  } catch (error) {
+    await runpod.close();
+    throw error;
+  }
+  const wrangler = stack.processes.find((part) => part.name.startsWith("the Worker"));
+  if (!wrangler) throw new Error("the stack started no Worker process to measure");
+  return {
+    target: { name: "easel", url: stack.workerUrl, cpuRoot: wrangler.pid },
+    stack,
+    runpodUrl,
+    stop: async () => {
+      await stack.stop();
+      await runpod.close();
+    },
+  };
+}
+
+export type Bare = { target: Target; stop(): Promise<void> };
+
+/** The bare Worker (scripts/bench/bare-worker) under `wrangler dev`, its local D1 migrated first. */
+export async function startBare(stateDir: string): Promise<Bare> {
+  const persistTo = join(stateDir, "wrangler");
+  const logs = join(stateDir, "logs");
+  mkdirSync(logs, { recursive: true });
+  await migrate(persistTo, join(logs, "d1-migrations.log"));
+  const port = await freePort();
+  const url = `http://${HOST}:${port}`;
+  const worker: ManagedProcess = startProcess({
+    name: "the bare Worker (wrangler dev)",
+    command: process.execPath,
+    args: [
+      WRANGLER_BIN, "dev",
+      "--config", BARE_CONFIG,
+      "--ip", HOST,
+      "--port", String(port),
+      "--inspector-port", String(await freePort()),
+      "--persist-to", persistTo,
+      "--show-interactive-dev-session=false",
+    ],
+    cwd: BARE_DIR,
+    env: workerEnv(),
+    logFile: join(logs, "worker.log"),
+  });
+  await waitUntilHealthy(worker, `${url}/health`, READY_TIMEOUT_MS);
+  return { target: { name: "bare", url, cpuRoot: worker.pid }, stop: () => worker.stop() };
+}
+
+async function migrate(persistTo: string, logFile: string): Promise<void> {
+  const log = openSync(logFile, "w");
+  const child = spawn(process.execPath, [WRANGLER_BIN, "d1", "migrations", "apply", "bare", "--local", "--config", BARE_CONFIG, "--persist-to", persistTo], {
+    cwd: BARE_DIR,
+    env: { ...workerEnv(), CI: "1" },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once("error", () => resolve(null));
+    child.once("exit", (exitCode) => resolve(exitCode));
+  });
+  if (code !== 0) throw new StackError(`applying the bare Worker's D1 migrations failed:\n${logTail(logFile)}`, undefined, logFile);
+}

@@ -1,0 +1,46 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
+import { Schedule, type WorkName } from "../../workers/assembler/schedule.js";
+import { AssemblerState } from "../../workers/assembler/state.js";
+
+/** What a JobAssembler holds, read from inside it: the test-only view of its SQLite state. */
+export async function assemblerState(stub: DurableObjectStub<JobAssembler>) {
+  return runInDurableObject(stub, async (_, state) => {
+    const assembler = new AssemblerState(state.storage.sql);
+    const schedule = new Schedule(state.storage.sql);
+    return {
+      job: assembler.job(),
+      images: assembler.images(),
+      completion: assembler.completion(),
+      events: assembler.eventsAfter(0).map((event) => ({ type: event.type, data: JSON.parse(event.data) as Record<string, unknown> })),
+      work: schedule.all(),
+      alarm: await state.storage.getAlarm(),
+      pieces: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pieces").one().n,
+    };
+  });
+}
+
+/** The due-work row `name`, or null. */
+export async function workRow(stub: DurableObjectStub<JobAssembler>, name: WorkName) {
+  return (await assemblerState(stub)).work.find((row) => row.name === name) ?? null;
+}
+
+/** As if `ms` had passed: every due time and the job's deadline move that much closer. */
+export async function passTime(stub: DurableObjectStub<JobAssembler>, ms: number) {
+  await runInDurableObject(stub, (_, state) => {
+    state.storage.sql.exec("UPDATE job SET deadline_at = deadline_at - ?, dispatch_started_at = dispatch_started_at - ?", ms, ms);
+    state.storage.sql.exec("UPDATE work SET due_at = due_at - ?", ms);
+  });
+}
+
+/** Runs the JobAssembler's alarm `ms` of simulated time from now; false when no alarm was set. */
+export async function runAlarmAfter(stub: DurableObjectStub<JobAssembler>, ms: number) {
+  await passTime(stub, ms);
+  return runDurableObjectAlarm(stub);
+}
+
+/** Runs the alarm just past the job's deadline. */
+export async function runAlarmPastDeadline(stub: DurableObjectStub<JobAssembler>) {
+  const { job } = await assemblerState(stub);
+  return runAlarmAfter(stub, Math.max(0, job!.deadline_at - Date.now() + 1));
+}
