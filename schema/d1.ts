@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { IMAGE_SOURCES, JOB_STATUSES, JOB_TYPES } from "./contract/common.js";
 import { CLIENT_WEBHOOK_EVENTS, type ClientWebhookEvent } from "./contract/jobs.js";
 
 // D1 holds metadata only. No table has a column that can carry image bytes: images live in the
@@ -33,10 +34,8 @@ export const jobs = sqliteTable(
     id: text("id").primaryKey(),
     owner: text("owner").notNull(),
     apiKeyId: text("api_key_id"),
-    type: text("type", { enum: ["text-to-image", "style-transfer"] }).notNull(),
-    status: text("status", {
-      enum: ["queued", "running", "completed", "failed", "canceled", "timed_out"],
-    }).notNull(),
+    type: text("type", { enum: JOB_TYPES }).notNull(),
+    status: text("status", { enum: JOB_STATUSES }).notNull(),
     progress: integer("progress").notNull().default(0),
     error: text("error"),
     params: text("params", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
@@ -77,7 +76,7 @@ export const images = sqliteTable(
     width: integer("width"),
     height: integer("height"),
     sha256: text("sha256"),
-    source: text("source", { enum: ["handler", "legacy-bytes", "runpod", "save-route"] }).notNull(),
+    source: text("source", { enum: IMAGE_SOURCES }).notNull(),
     createdAt: createdAt(),
     /** When the announcement reached the Worker (the handler's webhook), not when D1 got the row. */
     deliveredAt: integer("delivered_at", { mode: "number" }),

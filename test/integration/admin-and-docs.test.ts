@@ -229,7 +229,9 @@ describe("HTTP manners", () => {
   it("refuses a private webhook target in production, and records nothing", async () => {
     const key = await createApiKey("webhook_production");
     const body = JSON.stringify({ ...textToImage("x", 1), webhook: "https://169.254.169.254/latest" });
-    const response = await apiWith({ ENVIRONMENT: undefined }, "/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body });
+    // Production: no ENVIRONMENT, and no loopback URLs in the configuration (they would answer 503 first).
+    const production = { ENVIRONMENT: undefined, S3_ENDPOINT: "https://s3.example.com", RUNPOD_API_BASE: "https://api.runpod.example.com" };
+    const response = await apiWith(production, "/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path).toBe("webhook");
     expect(((await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: unknown[] }).jobs).toEqual([]);

@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
+import { createScheduledController } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../../workers/index.js";
 import { createObjectStore } from "../../workers/services/storage.js";
 import { sweepUnusedUploads } from "../../workers/services/upload-retention.js";
 import { bearer, createApiKey, createJob, postJson } from "../helpers/api.js";
@@ -59,5 +61,15 @@ describe("sweepUnusedUploads", () => {
     expect(await recorded(recent)).toBe(true);
     await sweepUnusedUploads({ ...env, UPLOAD_RETENTION_SECONDS: "60" });
     expect(await recorded(recent)).toBe(false);
+  });
+});
+
+describe("the Cron Trigger", () => {
+  it("sweeps unused uploads too", async () => {
+    const owner = "retention_cron";
+    const stale = await upload(await createApiKey(owner), owner, 2 * DAY_MS);
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "*/5 * * * *" }), env);
+    expect(await recorded(stale)).toBe(false);
+    expect(await createObjectStore(env).head(stale)).toBeNull();
   });
 });
