@@ -12,7 +12,8 @@ import { stopAll } from "./stack/processes.js";
 import { startStack, stopOnSignals, type Stack } from "./stack/stack.js";
 
 const port = (name: string, fallback: number) => Number(process.env[name] || fallback);
-const show = (path: string) => relative(REPO_ROOT, path) || ".";
+// Paths inside the checkout relative to it; others as they are.
+const show = (path: string) => (relative(REPO_ROOT, path).startsWith("..") ? path : relative(REPO_ROOT, path) || ".");
 
 let stack: Stack | undefined;
 
