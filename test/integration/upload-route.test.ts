@@ -148,6 +148,21 @@ describe.each(inject("s3Servers"))("the Worker's upload route, storing to $name"
     expect(new Uint8Array(await (await store.get(upload.key)).arrayBuffer())).toEqual(bytes);
   }, 30_000);
 
+  it("lets a browser on a configured origin PUT to it (CORS preflight)", async () => {
+    const upload = await ask(`route_cors_${server.name}`, 1000);
+    const preflight = await createApp().fetch(
+      new Request(upload.url, {
+        method: "OPTIONS",
+        headers: { origin: "https://app.example.com", "access-control-request-method": "PUT", "access-control-request-headers": "content-type" },
+      }),
+      { ...volumeEnv, CORS_ORIGINS: "https://app.example.com" },
+      createExecutionContext(),
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(preflight.headers.get("access-control-allow-methods")).toContain("PUT");
+  });
+
   it("answers 503 and leaves nothing under the key when the store fails in the middle of the body", async () => {
     const owner = `route_cut_${server.name}`;
     const bytes = pngBytes(8, 8, 8 * CHUNK);
