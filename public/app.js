@@ -25,11 +25,16 @@ async function api(path, { method = "GET", body } = {}) {
   return payload;
 }
 
-// The bytes go from the browser straight to the bucket, through a presigned PUT.
+// The bytes go from the browser to the URL the API gives: a presigned PUT straight to the bucket,
+// or the Worker's own upload route when the store cannot presign. The browser sets Content-Length
+// itself from the file, which must be the size the URL was signed for.
 async function upload(file) {
-  const target = await api("/api/uploads", { method: "POST", body: { contentType: file.type } });
-  const put = await fetch(target.url, { method: "PUT", headers: target.headers, body: file });
-  if (!put.ok) throw new ApiError(`the bucket refused the upload of ${file.name} (HTTP ${put.status})`);
+  const target = await api("/api/uploads", { method: "POST", body: { contentType: file.type, contentLength: file.size } });
+  const put = await fetch(target.url, { method: target.method, headers: target.headers, body: file });
+  if (!put.ok) {
+    const reason = (await put.json().catch(() => null))?.error?.message;
+    throw new ApiError(`the upload of ${file.name} was refused (HTTP ${put.status}${reason ? `: ${reason}` : ""})`);
+  }
   return target.key;
 }
 

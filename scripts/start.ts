@@ -1,24 +1,43 @@
 // `npm start`: the whole of Easel on this machine, a demo of both job types, then the gallery.
+// `npm start -- --store network-volume` (or EASEL_STORE=network-volume) runs it as on a RunPod network volume.
 import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
 import { runDemoJobs, type WatchedJob } from "./stack/demo.js";
 import { loadOrCreateDevKey } from "./stack/dev-key.js";
 import { EaselClient, type StorageReport } from "./stack/easel-client.js";
-import { describeFailure } from "./stack/errors.js";
+import { StackError, describeFailure } from "./stack/errors.js";
+import { externalS3FromEnv, storeMode } from "./stack/object-store.js";
 import { REPO_ROOT } from "./stack/paths.js";
 import { stopAll } from "./stack/processes.js";
 import { startStack, stopOnSignals, type Stack } from "./stack/stack.js";
 
 const port = (name: string, fallback: number) => Number(process.env[name] || fallback);
-const show = (path: string) => relative(REPO_ROOT, path) || ".";
+// Paths inside the checkout relative to it; others as they are.
+const show = (path: string) => (relative(REPO_ROOT, path).startsWith("..") ? path : relative(REPO_ROOT, path) || ".");
 
 let stack: Stack | undefined;
 
+function options() {
+  try {
+    const { values } = parseArgs({ options: { store: { type: "string" } } });
+    return { store: storeMode(values.store ?? process.env.EASEL_STORE), externalS3: externalS3FromEnv(process.env) };
+  } catch (error) {
+    if (error instanceof StackError) throw error;
+    throw new StackError((error as Error).message, "usage: npm start [-- --store presigned|network-volume]");
+  }
+}
+
 async function main() {
   const started = Date.now();
+  const { store, externalS3 } = options();
   stopOnSignals(() => (stack ? stack.stop() : stopAll()), () => console.log("\neasel: stopping every part…"));
-  console.log("easel: starting the local stack (state in .easel/)");
+  // Each mode keeps its own jobs and images: a job listed in one must have its images in that store.
+  const stateDir = store === "presigned" ? join(REPO_ROOT, ".easel") : join(REPO_ROOT, ".easel", store);
+  console.log(`easel: starting the local stack, ${store} mode (state in ${show(stateDir)}/)`);
   stack = await startStack({
-    stateDir: join(REPO_ROOT, ".easel"),
+    stateDir,
+    store,
+    externalS3,
     ports: { worker: port("EASEL_PORT", 8787), s3: port("EASEL_S3_PORT", 4568), runner: port("EASEL_RUNNER_PORT", 8790) },
     onStep: (message) => console.log(`  ✓ ${message}`),
   });
@@ -49,15 +68,18 @@ async function main() {
 }
 
 function printImages(stack: Stack, watched: WatchedJob[]) {
+  const { store } = stack;
   for (const { label, job } of watched) {
     console.log(`\n  ${label} ${job.id}: ${job.status}${job.error ? ` (${job.error})` : ""}`);
     for (const image of job.images) {
       console.log(`    #${image.index} ${image.width}×${image.height} ${image.contentType}, ${image.size} bytes`);
-      console.log(`       bucket:  s3://${stack.s3.bucket}/${image.key}`);
+      console.log(`       bucket:  s3://${store.bucket}/${image.key}`);
+      if (store.volumeMount) console.log(`       file:    ${show(join(store.volumeMount, image.key))} (/runpod-volume/${image.key} for the handler)`);
       console.log(`       view:    ${image.url}`);
     }
   }
-  console.log(`\n  (objects are files under ${show(join(stack.s3.directory, stack.s3.bucket))}/; view links last 5 minutes, the gallery makes new ones)`);
+  const files = store.server === "s3rver" && store.directory ? `objects are files under ${show(join(store.directory, store.bucket))}/; ` : "";
+  console.log(`\n  (${files}view links last 5 minutes, the gallery makes new ones)`);
 }
 
 function printStorageReport(report: StorageReport) {

@@ -1,5 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { except } from "hono/combine";
 import { HTTPException } from "hono/http-exception";
 import { createMiddleware } from "hono/factory";
 import { methodNotAllowed } from "hono/method-not-allowed";
@@ -10,6 +12,7 @@ import { limitBody, limitSaveImageBody, requireJsonBody } from "./middleware/bod
 import { corsForConfiguredOrigins } from "./middleware/cors.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError, StoreUnavailableError } from "./services/storage.js";
+import { UPLOAD_ROUTE_PREFIX } from "./uploads/upload-url.js";
 import admin from "./routes/admin.js";
 import events from "./routes/events.js";
 import images from "./routes/images.js";
@@ -20,6 +23,8 @@ import webhookSecret from "./routes/webhook-secret.js";
 import webhooks from "./routes/webhooks.js";
 
 const API_BODY_LIMIT = 64 * 1024;
+// The Worker's upload route takes image bytes, and bounds them itself (MAX_IMAGE_BYTES, streamed).
+const isUploadBody = (c: Context) => c.req.method === "PUT" && c.req.path.startsWith(UPLOAD_ROUTE_PREFIX);
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -29,9 +34,9 @@ export function createApp() {
   app.use("*", requireValidConfiguration);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(new ApiError("method_not_allowed", `use ${methods.join(", ")}`).toJSON(), 405, { allow: methods.join(", ") }) }));
   app.use("/api/*", corsForConfiguredOrigins);
-  app.use("/api/*", requireJsonBody);
+  app.use("/api/*", except(isUploadBody, requireJsonBody));
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
-  app.use("/api/uploads/*", limitBody(API_BODY_LIMIT));
+  app.use("/api/uploads/*", except(isUploadBody, limitBody(API_BODY_LIMIT)));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
   app.use("/api/images/save", limitSaveImageBody);
 

@@ -148,9 +148,10 @@ export const ListJobsQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
+/** The byte size is signed into the upload URL: the PUT must carry exactly that many bytes. */
 export const CreateUploadRequest = z.strictObject({
   contentType: ImageContentType,
-  contentLength: z.number().int().min(1).optional().describe("the exact number of bytes you will PUT"),
+  contentLength: z.number().int().min(1).describe("the exact number of bytes you will PUT"),
 });
 
 export const Upload = z.object({

@@ -15,6 +15,7 @@ export type Job = {
   updatedAt: string;
   completedAt: string | null;
 };
+export type Upload = { key: string; url: string; method: string; headers: Record<string, string>; expiresAt: string };
 export type StorageFigures = { images: number; s3Only: number; bytesInD1: number; rate: number; metadataBytesPerImage: number };
 export type StorageReport = { overall: StorageFigures; byType: Record<string, StorageFigures> };
 export type JobEvent = ServerSentEvent & { seq: number | null; payload: Record<string, unknown> };
@@ -79,11 +80,19 @@ export class EaselClient {
     return this.call<Job>("POST", `/api/jobs/${id}/cancel`);
   }
 
-  /** Presigned upload through `POST /api/uploads`, then the bytes straight to the bucket; returns the key. */
+  /** Where to PUT an input image of this type and exact size (`POST /api/uploads`). */
+  askUpload(contentType: string, contentLength: number) {
+    return this.call<Upload>("POST", "/api/uploads", { body: { contentType, contentLength }, expect: 201 });
+  }
+
+  /**
+   * Asks where to put the bytes, then PUTs them there (a presigned URL of the bucket, or the
+   * Worker's own upload route when the store cannot presign); returns the key.
+   */
   async upload(bytes: Uint8Array<ArrayBuffer>, contentType: string): Promise<string> {
-    const upload = await this.call<{ key: string; url: string; headers: Record<string, string> }>("POST", "/api/uploads", { body: { contentType }, expect: 201 });
-    const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes });
-    if (!put.ok) throw new EaselApiError(put.status, await put.text(), "PUT to the presigned upload URL");
+    const upload = await this.askUpload(contentType, bytes.byteLength);
+    const put = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
+    if (!put.ok) throw new EaselApiError(put.status, await put.text(), "PUT to the upload URL");
     return upload.key;
   }
 

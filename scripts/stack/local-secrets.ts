@@ -1,19 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
-/** The Worker's secrets for local runs: made once at random, kept in the state folder. */
+/** The Worker's own secrets for local runs: made once at random, kept in the state folder (the store's come with it). */
 export type LocalSecrets = {
   RUNPOD_API_KEY: string;
-  S3_ACCESS_KEY_ID: string;
-  S3_SECRET_ACCESS_KEY: string;
   WEBHOOK_SIGNING_KEY: string;
   ADMIN_TOKEN: string;
 };
 
-export const SECRET_NAMES = ["RUNPOD_API_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "WEBHOOK_SIGNING_KEY", "ADMIN_TOKEN"] as const;
-
-// s3rver accepts only its built-in credentials.
-const S3RVER_CREDENTIALS = { S3_ACCESS_KEY_ID: "S3RVER", S3_SECRET_ACCESS_KEY: "S3RVER" };
+export const SECRET_NAMES = ["RUNPOD_API_KEY", "WEBHOOK_SIGNING_KEY", "ADMIN_TOKEN"] as const;
 
 const random = (bytes: number) => randomBytes(bytes).toString("base64url");
 
@@ -23,7 +18,6 @@ export function loadOrCreateSecrets(file: string): LocalSecrets {
     RUNPOD_API_KEY: existing.RUNPOD_API_KEY || `local-runpod-${random(18)}`,
     WEBHOOK_SIGNING_KEY: existing.WEBHOOK_SIGNING_KEY || random(32),
     ADMIN_TOKEN: existing.ADMIN_TOKEN || `local-admin-${random(18)}`,
-    ...S3RVER_CREDENTIALS,
   };
   const text = SECRET_NAMES.map((name) => `${name}=${secrets[name]}`).join("\n");
   if (!existsSync(file) || readFileSync(file, "utf8").trim() !== text) {

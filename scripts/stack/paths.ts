@@ -8,6 +8,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", 
 export type StatePaths = {
   root: string;
   wrangler: string;
+  /** The local S3 server's files: s3rver's store, or versitygw's root (a folder per bucket, plain files). */
   s3: string;
   logs: string;
   secrets: string;

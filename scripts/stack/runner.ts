@@ -6,15 +6,21 @@ import { startProcess, type ManagedProcess } from "./processes.js";
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** The local RunPod queue (local/runner) in the handler's virtual environment. */
-export async function startRunner(port: number, runpodApiKey: string, logs: string, workersPerEndpoint: number): Promise<{ process: ManagedProcess; url: string }> {
+/** The local RunPod queue (local/runner) in the handler's virtual environment; `env` reaches the handler. */
+export async function startRunner(
+  port: number,
+  runpodApiKey: string,
+  logs: string,
+  workersPerEndpoint: number,
+  env: Record<string, string> = {},
+): Promise<{ process: ManagedProcess; url: string }> {
   const url = `http://${HOST}:${port}`;
   const runner = startProcess({
     name: "the RunPod runner",
     command: VENV_PYTHON,
     args: [RUNNER, "--host", HOST, "--port", String(port), "--handler", HANDLER, "--workers-per-endpoint", String(workersPerEndpoint), "--exit-with-stdin"],
     cwd: REPO_ROOT,
-    env: { ...process.env, RUNPOD_API_KEY: runpodApiKey, PYTHONUNBUFFERED: "1" },
+    env: { ...process.env, ...env, RUNPOD_API_KEY: runpodApiKey, PYTHONUNBUFFERED: "1" },
     logFile: join(logs, "runner.log"),
     pipeStdin: true,
   });

@@ -4,8 +4,8 @@ import { statePaths, type StatePaths } from "./paths.js";
 import { freePort, requireFreePort } from "./ports.js";
 import { checkPrerequisites } from "./preflight.js";
 import { killAllNow, type ManagedProcess } from "./processes.js";
+import { describeStore, startStore, storeVars, type ExternalS3, type LocalS3Server, type StackStore, type StoreMode } from "./object-store.js";
 import { startRunner } from "./runner.js";
-import { startS3, type LocalS3 } from "./s3.js";
 import { startWorker } from "./worker.js";
 
 export type StackOptions = {
@@ -13,6 +13,12 @@ export type StackOptions = {
   stateDir: string;
   /** Fixed ports (checked free first); 0 picks a free one. */
   ports: { worker: number; s3: number; runner: number };
+  /** `presigned` (default) or `network-volume`: the Worker's S3_MODE, and the handler writes to a folder. */
+  store?: StoreMode;
+  /** The local S3 server: s3rver by default, versitygw in network-volume mode (it serves a folder as is). */
+  s3Server?: LocalS3Server;
+  /** An S3 of the user's own instead of a local server. */
+  externalS3?: ExternalS3;
   /** Extra Worker `[vars]`, e.g. a short JOB_TIMEOUT_SECONDS for the tests. */
   vars?: Record<string, string>;
   /** Handler workers per RunPod endpoint (default 2): how many jobs of one type run at once. */
@@ -23,7 +29,7 @@ export type StackOptions = {
 
 export type Stack = {
   workerUrl: string;
-  s3: LocalS3;
+  store: StackStore;
   runnerUrl: string;
   secrets: LocalSecrets;
   paths: StatePaths;
@@ -35,7 +41,7 @@ export type Stack = {
 
 const portOrFree = (port: number, part: string, setting: string) => (port === 0 ? freePort() : requireFreePort(port, part, setting));
 
-/** Brings up the S3 server, D1, the runner and the Worker, in that order; stops what started if a part fails. */
+/** Brings up the S3 server (unless the user brings one), D1, the runner and the Worker, in that order; stops what started if a part fails. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const step = options.onStep ?? (() => undefined);
   checkPrerequisites();
@@ -43,25 +49,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const secrets = loadOrCreateSecrets(paths.secrets);
   const ports = {
     worker: await portOrFree(options.ports.worker, "the Worker", "EASEL_PORT"),
-    s3: await portOrFree(options.ports.s3, "the S3 server", "EASEL_S3_PORT"),
+    s3: options.externalS3 ? 0 : await portOrFree(options.ports.s3, "the S3 server", "EASEL_S3_PORT"),
     runner: await portOrFree(options.ports.runner, "the RunPod runner", "EASEL_RUNNER_PORT"),
     inspector: await freePort(),
   };
 
   const processes: ManagedProcess[] = [];
-  let s3: LocalS3 | undefined;
+  let store: StackStore | undefined;
   let stopping = false;
   const stop = async () => {
     stopping = true;
     await Promise.all(processes.map((part) => part.stop()));
-    await s3?.stop();
+    await store?.stop();
   };
   try {
-    s3 = await startS3(paths.s3, ports.s3);
-    step(`S3 server ${s3.url} (bucket "${s3.bucket}")`);
+    store = await startStore({
+      mode: options.store ?? "presigned",
+      server: options.s3Server,
+      external: options.externalS3,
+      directory: paths.s3,
+      port: ports.s3,
+      logs: paths.logs,
+    });
+    if (store.process) processes.push(store.process);
+    step(`S3: ${describeStore(store)}`);
     await applyMigrations(paths.wrangler, paths.logs);
     step("D1 migrations applied");
-    const runner = await startRunner(ports.runner, secrets.RUNPOD_API_KEY, paths.logs, options.runnerWorkers ?? 2);
+    // The handler maps /runpod-volume/{key} onto this folder, which the S3 server serves as the bucket.
+    const handlerEnv: Record<string, string> = store.volumeMount ? { EASEL_VOLUME_MOUNT: store.volumeMount } : {};
+    const runner = await startRunner(ports.runner, secrets.RUNPOD_API_KEY, paths.logs, options.runnerWorkers ?? 2, handlerEnv);
     processes.push(runner.process);
     step(`RunPod runner ${runner.url}`);
     const worker = await startWorker({
@@ -69,8 +85,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       inspectorPort: ports.inspector,
       persistTo: paths.wrangler,
       logs: paths.logs,
-      secrets,
-      vars: { RUNPOD_API_BASE: runner.url, S3_ENDPOINT: s3.url, S3_BUCKET: s3.bucket, S3_FORCE_PATH_STYLE: "true", ...options.vars },
+      secrets: { ...secrets, S3_ACCESS_KEY_ID: store.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: store.credentials.secretAccessKey },
+      vars: { RUNPOD_API_BASE: runner.url, ...storeVars(store), ...options.vars },
     });
     processes.push(worker.process);
     step(`Worker ${worker.url}`);
@@ -80,7 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         return stopping ? new Promise<string>(() => undefined) : `${part.name} ${how} (log: ${part.logFile})`;
       }),
     );
-    return { workerUrl: worker.url, s3, runnerUrl: runner.url, secrets, paths, processes, unexpectedExit, stop };
+    return { workerUrl: worker.url, store, runnerUrl: runner.url, secrets, paths, processes, unexpectedExit, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import { waitUntilHealthy } from "./health.js";
-import type { LocalSecrets } from "./local-secrets.js";
 import { REPO_ROOT, WRANGLER_BIN } from "./paths.js";
 import { HOST } from "./ports.js";
 import { startProcess, type ManagedProcess } from "./processes.js";
@@ -20,7 +19,8 @@ export type WorkerOptions = {
   inspectorPort: number;
   persistTo: string;
   logs: string;
-  secrets: LocalSecrets;
+  /** Passed through the environment, never argv. */
+  secrets: Record<string, string>;
   /** `[vars]` overrides: where the runner and the bucket are, and anything a caller tunes. */
   vars: Record<string, string>;
 };

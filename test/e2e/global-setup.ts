@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import type { LocalS3Server, StoreMode } from "../../scripts/stack/object-store.js";
 import { REPO_ROOT } from "../../scripts/stack/paths.js";
 import { killAllNow } from "../../scripts/stack/processes.js";
 import { startStack } from "../../scripts/stack/stack.js";
@@ -9,32 +10,43 @@ import { startStack } from "../../scripts/stack/stack.js";
 /** Short enough that the killed-handler case reaches its deadline quickly; long enough for any demo job. */
 export const E2E_JOB_TIMEOUT_SECONDS = 30;
 
+const STACKS: Record<string, { store: StoreMode; s3Server: LocalS3Server }> = {
+  presigned: { store: "presigned", s3Server: "s3rver" },
+  "presigned-versitygw": { store: "presigned", s3Server: "versitygw" },
+  "network-volume": { store: "network-volume", s3Server: "versitygw" },
+};
+
 /**
  * The whole stack, as `npm start` runs it, on free ports with a fresh state folder, shared by
- * the end-to-end files. Its logs are kept in test-results/e2e-logs/ when it stops.
+ * the end-to-end files; which stack, vitest.e2e.config.ts says. Its logs are kept in
+ * test-results/e2e-logs/{stack}/ when it stops.
  */
 export default async function setup(project: TestProject) {
+  const name = process.env.EASEL_E2E_STACK ?? "presigned";
   const stateDir = mkdtempSync(join(tmpdir(), "easel-e2e-"));
   // If the run is interrupted before teardown, no process of the stack outlives it.
   process.once("exit", killAllNow);
   const stack = await startStack({
     stateDir,
+    ...STACKS[name]!,
     ports: { worker: 0, s3: 0, runner: 0 },
     vars: { JOB_TIMEOUT_SECONDS: String(E2E_JOB_TIMEOUT_SECONDS) },
+    onStep: (message) => console.log(`e2e stack "${name}": ${message}`),
   });
+  const { store } = stack;
   project.provide("e2e", {
+    name,
     workerUrl: stack.workerUrl,
     runnerUrl: stack.runnerUrl,
     adminToken: stack.secrets.ADMIN_TOKEN,
     runpodApiKey: stack.secrets.RUNPOD_API_KEY,
-    bucket: stack.s3.bucket,
-    s3Directory: stack.s3.directory,
+    store: { mode: store.mode, server: store.server, endpoint: store.endpoint, bucket: store.bucket, volumeMount: store.volumeMount },
     wranglerState: stack.paths.wrangler,
     jobTimeoutSeconds: E2E_JOB_TIMEOUT_SECONDS,
   });
   return async () => {
     await stack.stop();
-    cpSync(stack.paths.logs, join(REPO_ROOT, "test-results", "e2e-logs"), { recursive: true });
+    cpSync(stack.paths.logs, join(REPO_ROOT, "test-results", "e2e-logs", name), { recursive: true });
     rmSync(stateDir, { recursive: true, force: true });
   };
 }
@@ -42,12 +54,12 @@ export default async function setup(project: TestProject) {
 declare module "vitest" {
   export interface ProvidedContext {
     e2e: {
+      name: string;
       workerUrl: string;
       runnerUrl: string;
       adminToken: string;
       runpodApiKey: string;
-      bucket: string;
-      s3Directory: string;
+      store: { mode: string; server: string; endpoint: string; bucket: string; volumeMount?: string };
       wranglerState: string;
       jobTimeoutSeconds: number;
     };

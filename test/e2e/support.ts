@@ -40,7 +40,7 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
-/** An object's bytes as the bucket serves them, through the job's presigned display URL. */
+/** An image's bytes through the job's display URL: a presigned GET, or the Worker's own signed URL on a network volume. */
 export async function fetchImage(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);

@@ -10,6 +10,12 @@ export async function dispatchedRun(jobId: string): Promise<Dispatched> {
   return (await response.json()) as Dispatched;
 }
 
+/** The ids of the jobs of `owner` that reached RunPod's `/run`. */
+export async function dispatchedJobIds(owner: string): Promise<string[]> {
+  const response = await fetch(`${base()}/_test/runs?owner=${encodeURIComponent(owner)}`);
+  return ((await response.json()) as { jobIds: string[] }).jobIds;
+}
+
 /** Sets what RunPod's `/status/{id}` answers for a run. */
 export async function setRunpodStatus(runpodId: string, status: unknown) {
   await fetch(`${base()}/_test/status/${runpodId}`, { method: "POST", body: JSON.stringify(status) });

@@ -7,29 +7,111 @@ import { createObjectStore } from "../../workers/services/storage.js";
 import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { pngBytes, sha256Hex } from "../helpers/images.js";
-import { dispatchedRun } from "../helpers/runpod.js";
+import { dispatchedJobIds, dispatchedRun } from "../helpers/runpod.js";
 
-describe("POST /api/uploads", () => {
-  it("gives a short-lived presigned PUT under the owner's prefix with the content type signed in", async () => {
+type Upload = { key: string; url: string; method: string; headers: Record<string, string>; expiresAt: string };
+type ErrorBody = { error: { code: string; message: string; details?: { path: string; message: string }[] } };
+
+const MAX_IMAGE_BYTES = Number(env.MAX_IMAGE_BYTES);
+const json = (key: string) => ({ ...bearer(key), "content-type": "application/json" });
+
+/** The Worker as deployed with another environment (the store's mode, another S3 server). */
+const workerWith = (overrides: Partial<Env>) => (path: string, init: RequestInit = {}) =>
+  createApp().fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, createExecutionContext());
+
+async function askUpload(call: typeof api, key: string, contentLength: number, contentType = "image/png") {
+  const response = await call("/api/uploads", { method: "POST", headers: json(key), body: JSON.stringify({ contentType, contentLength }) });
+  expect(response.status).toBe(201);
+  return (await response.json()) as Upload;
+}
+
+describe("POST /api/uploads with a store that presigns", () => {
+  it("gives a short-lived presigned PUT under the owner's prefix, with its type and exact size signed in", async () => {
     const key = await createApiKey("uploads_owner");
-    const response = await postJson("/api/uploads", { contentType: "image/jpeg" }, bearer(key));
-    expect(response.status).toBe(201);
-    const upload = (await response.json()) as { key: string; url: string; headers: Record<string, string>; expiresAt: string };
+    const upload = await askUpload(api, key, 1000, "image/jpeg");
     expect(upload.key).toMatch(/^uploads\/uploads_owner\/[A-Za-z0-9_-]+\.jpg$/);
-    expect(upload.headers["content-type"]).toBe("image/jpeg");
+    expect(upload.method).toBe("PUT");
+    expect(upload.headers).toEqual({ "content-type": "image/jpeg", "content-length": "1000" });
     const expiresIn = Date.parse(upload.expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(10 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
-    expect((await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: "x" })).status).toBe(403);
-    expect((await fetch(upload.url, { method: "PUT", headers: upload.headers, body: "jpeg bytes" })).status).toBe(200);
+
+    // Recorded, so that the retention sweep deletes it if no job uses it.
+    const recorded = await env.DB.prepare("SELECT owner, content_type, content_length FROM uploads WHERE key = ?").bind(upload.key).first();
+    expect(recorded).toEqual({ owner: "uploads_owner", content_type: "image/jpeg", content_length: 1000 });
+
+    const store = createObjectStore(env);
+    expect((await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/png" }, body: new Uint8Array(1000) })).status).toBe(403);
+    const oversized = await fetch(upload.url, { method: "PUT", headers: { "content-type": "image/jpeg" }, body: new Uint8Array(40 * 1024) });
+    expect(oversized.status).toBe(403);
+    expect(await store.head(upload.key)).toBeNull();
+    expect((await fetch(upload.url, { method: "PUT", headers: upload.headers, body: new Uint8Array(1000) })).status).toBe(200);
+    expect(await store.head(upload.key)).toMatchObject({ size: 1000, contentType: "image/jpeg" });
   });
 
-  it("refuses a content type that is not an image and a caller without a key", async () => {
+  it("refuses a type that is not an image, a missing or empty size, a size over the maximum, and a caller without a key", async () => {
     const key = await createApiKey("uploads_bad");
-    const response = await postJson("/api/uploads", { contentType: "text/html" }, bearer(key));
-    expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { details: { path: string }[] } }).error.details[0]!.path).toBe("contentType");
-    expect((await postJson("/api/uploads", { contentType: "image/png" })).status).toBe(401);
+    const ask = (body: unknown) => postJson("/api/uploads", body, bearer(key));
+    const fieldOf = async (response: Response) => ((await response.json()) as ErrorBody).error.details?.[0]?.path;
+
+    const html = await ask({ contentType: "text/html", contentLength: 10 });
+    expect(html.status).toBe(400);
+    expect(await fieldOf(html)).toBe("contentType");
+    for (const contentLength of [undefined, 0, 1.5]) {
+      const response = await ask({ contentType: "image/png", contentLength });
+      expect(response.status).toBe(400);
+      expect(await fieldOf(response)).toBe("contentLength");
+    }
+    const huge = await ask({ contentType: "image/png", contentLength: MAX_IMAGE_BYTES + 1 });
+    expect(huge.status).toBe(413);
+    expect(await fieldOf(huge)).toBe("contentLength");
+    expect((await ask({ contentType: "image/png", contentLength: MAX_IMAGE_BYTES })).status).toBe(201);
+    expect((await postJson("/api/uploads", { contentType: "image/png", contentLength: 10 })).status).toBe(401);
+  });
+});
+
+describe("job creation checks each input image before any GPU time", () => {
+  const store = createObjectStore(env);
+  const styleTransfer = (style: string, content: string) => ({ type: "style-transfer", input: { style_image: style, content_image: content } });
+
+  it.each([
+    ["missing", async (owner: string) => `uploads/${owner}/never-uploaded.png`, /was not uploaded/],
+    ["another owner's", async () => { await store.put("uploads/someone_else/a.png", pngBytes(8, 8), "image/png"); return "uploads/someone_else/a.png"; }, /not one of your uploads/],
+    ["oversized", async (owner: string) => { await store.put(`uploads/${owner}/big.png`, pngBytes(8, 8, MAX_IMAGE_BYTES + 1), "image/png"); return `uploads/${owner}/big.png`; }, /over the \d+-byte maximum/],
+    ["non-image", async (owner: string) => { await store.put(`uploads/${owner}/page.png`, new TextEncoder().encode("<html>not an image</html>"), "image/png"); return `uploads/${owner}/page.png`; }, /not a PNG, JPEG or WebP image/],
+    ["empty", async (owner: string) => { await store.put(`uploads/${owner}/empty.png`, new Uint8Array(0), "image/png"); return `uploads/${owner}/empty.png`; }, /not a PNG, JPEG or WebP image/],
+  ])("refuses a %s input with 422 naming the field, and records and dispatches nothing", async (what, place, reason) => {
+    const owner = `inputs_${what.replace(/\W/g, "")}`;
+    const key = await createApiKey(owner);
+    const good = `uploads/${owner}/good.png`;
+    await store.put(good, pngBytes(32, 32, 500), "image/png");
+    const bad = await place(owner);
+
+    for (const [body, field] of [[styleTransfer(bad, good), "input.style_image"], [styleTransfer(good, bad), "input.content_image"]] as const) {
+      const response = await postJson("/api/jobs", body, bearer(key));
+      expect(response.status).toBe(422);
+      const { error } = (await response.json()) as ErrorBody;
+      expect(error.details).toEqual([{ path: field, message: expect.stringMatching(reason) }]);
+      expect(error.message).toContain(field);
+    }
+    const list = (await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: unknown[] };
+    expect(list.jobs).toHaveLength(0);
+    expect(await dispatchedJobIds(owner)).toEqual([]);
+  });
+
+  it("names both fields when both inputs are bad, and takes two good ones", async () => {
+    const key = await createApiKey("inputs_both");
+    const response = await postJson("/api/jobs", styleTransfer("uploads/inputs_both/a.png", "uploads/inputs_both/b.png"), bearer(key));
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as ErrorBody).error.details?.map((detail) => detail.path)).toEqual(["input.style_image", "input.content_image"]);
+
+    await store.put("uploads/inputs_both/a.png", pngBytes(32, 32, 500), "image/png");
+    await store.put("uploads/inputs_both/b.webp", new Uint8Array([...new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8 "), ...new Uint8Array(40)]), "image/webp");
+    const job = await createJob(key, styleTransfer("uploads/inputs_both/a.png", "uploads/inputs_both/b.webp"));
+    expect(await dispatchedJobIds("inputs_both")).toEqual([job.id]);
+    const { inputs } = (await dispatchedRun(job.id)).body.input;
+    expect(inputs.style_image_url).toContain("X-Amz-Signature=");
+    expect(inputs.content_image_url).toContain("X-Amz-Signature=");
   });
 });
 
@@ -53,25 +135,36 @@ describe("GET /api/images/:id", () => {
 });
 
 describe("a store that cannot presign (RunPod network volume)", () => {
-  const volumeEnv = { ...env, S3_MODE: "network-volume" };
-  const volumeApi = (path: string, init: RequestInit = {}) =>
-    createApp().fetch(new Request(`${BASE}${path}`, init), volumeEnv, createExecutionContext());
+  // The JobAssembler reads the store of the Worker's own bindings, so job flows keep that store.
+  const volumeApi = workerWith({ S3_MODE: "network-volume" });
 
-  it("refuses input uploads and style transfers clearly, since it cannot hand out URLs for them", async () => {
+  it("dispatches each input image's path on the volume, never a URL or its bytes", async () => {
     const key = await createApiKey("volume_inputs");
-    const upload = await volumeApi("/api/uploads", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify({ contentType: "image/png" }) });
-    expect(upload.status).toBe(503);
-    expect(((await upload.json()) as { error: { message: string } }).error.message).toMatch(/network-volume/);
-    const input = { style_image: "uploads/volume_inputs/a.png", content_image: "uploads/volume_inputs/b.png" };
-    const job = await volumeApi("/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify({ type: "style-transfer", input }) });
-    expect(job.status).toBe(503);
-    const list = (await (await api("/api/jobs", { headers: bearer(key) })).json()) as { jobs: unknown[] };
-    expect(list.jobs).toHaveLength(0);
+    const store = createObjectStore(env);
+    await store.put("uploads/volume_inputs/style.png", pngBytes(32, 32, 500), "image/png");
+    await store.put("uploads/volume_inputs/content.png", pngBytes(32, 32, 600), "image/png");
+    const input = { style_image: "uploads/volume_inputs/style.png", content_image: "uploads/volume_inputs/content.png", strength: 0.5 };
+    const created = await volumeApi("/api/jobs", { method: "POST", headers: json(key), body: JSON.stringify({ type: "style-transfer", input }) });
+    expect(created.status).toBe(202);
+    const dispatched = HandlerInput.parse((await dispatchedRun(((await created.json()) as { id: string }).id)).body.input);
+    expect(dispatched.network_volume).toEqual({ mount_path: "/runpod-volume" });
+    expect(dispatched.inputs).toEqual({
+      style_image_path: "/runpod-volume/uploads/volume_inputs/style.png",
+      content_image_path: "/runpod-volume/uploads/volume_inputs/content.png",
+    });
+    expect(dispatched.outputs.every((output) => output.upload_url === undefined)).toBe(true);
+
+    const page = await volumeApi("/api/jobs", {
+      method: "POST",
+      headers: json(key),
+      body: JSON.stringify({ type: "style-transfer", input: { ...input, content_image: "uploads/volume_inputs/missing.png" } }),
+    });
+    expect(page.status).toBe(422);
   });
 
   it("dispatches volume paths instead of upload URLs and streams images through the Worker", async () => {
     const key = await createApiKey("volume_owner");
-    const created = await volumeApi("/api/jobs", { method: "POST", headers: { ...bearer(key), "content-type": "application/json" }, body: JSON.stringify(textToImage("volume", 1)) });
+    const created = await volumeApi("/api/jobs", { method: "POST", headers: json(key), body: JSON.stringify(textToImage("volume", 1)) });
     expect(created.status).toBe(202);
     const job = (await created.json()) as { id: string };
     const input = HandlerInput.parse((await dispatchedRun(job.id)).body.input);

@@ -13,7 +13,7 @@ async function startJob(owner: string, body: unknown = textToImage(`legacy ${own
 }
 
 async function uploadInput(key: string, bytes: Uint8Array) {
-  const response = await postJson("/api/uploads", { contentType: "image/png" }, bearer(key));
+  const response = await postJson("/api/uploads", { contentType: "image/png", contentLength: bytes.byteLength }, bearer(key));
   const upload = (await response.json()) as { key: string; url: string; headers: Record<string, string> };
   const put = await fetch(upload.url, { method: "PUT", headers: upload.headers, body: bytes });
   expect(put.status).toBe(200);

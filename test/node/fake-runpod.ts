@@ -5,13 +5,13 @@ import type { AddressInfo } from "node:net";
  * RunPod's serverless API as the Worker sees it (`/v2/{endpoint}/run|status|cancel`), on loopback,
  * for the workerd tests. A prompt containing `[runpod:500]` or `[runpod:hang]` makes `/run` fail;
  * `[runpod:slow]` queues the run but answers only after the Worker gave up waiting (the dispatch
- * timeout race). `/_test/*` lets a test read what was dispatched and set what `/status` answers
- * (`{"fail": 503}` makes it answer that status).
+ * timeout race). `/_test/*` lets a test read what was dispatched (one job's run, or the ids of an
+ * owner's jobs) and set what `/status` answers (`{"fail": 503}` makes it answer that status).
  */
 // Longer than the Worker's RunPod timeout in the tests (RUNPOD_REQUEST_TIMEOUT_MS = 1000).
 const SLOW_ANSWER_MS = 3_000;
 
-type Recorded = { endpoint: string; runpodId: string; body: { input?: { job_id?: string }; webhook?: string } };
+type Recorded = { endpoint: string; runpodId: string; body: { input?: { job_id?: string; outputs?: { key: string }[] }; webhook?: string } };
 
 export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Promise<{ port: number; close: () => Promise<void> }> {
   const runs = new Map<string, Recorded>();
@@ -27,6 +27,11 @@ export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Pro
     };
     const [, v2, endpoint, action, id] = url.pathname.split("/");
 
+    if (url.pathname === "/_test/runs") {
+      const owner = `jobs/${url.searchParams.get("owner")}/`;
+      const jobIds = [...runs].filter(([, run]) => run.body.input?.outputs?.some((output) => output.key.startsWith(owner))).map(([jobId]) => jobId);
+      return send(200, { jobIds });
+    }
     if (url.pathname.startsWith("/_test/runs/")) {
       const run = runs.get(decodeURIComponent(url.pathname.slice("/_test/runs/".length)));
       return run ? send(200, { ...run, canceled: canceled.has(run.runpodId) }) : send(404, { error: "no run for that job" });

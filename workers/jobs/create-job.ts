@@ -5,13 +5,13 @@ import { database } from "../db.js";
 import { settings } from "../env.js";
 import { ApiError } from "../errors.js";
 import { newId, sha256Hex } from "../services/hashing.js";
-import { isKeyUnder, jobPrefix } from "../services/object-keys.js";
+import { jobPrefix } from "../services/object-keys.js";
 import { RunpodError, runJob } from "../services/runpod.js";
 import { checkWebhookUrl } from "../services/webhook-url.js";
 import { StoreUnavailableError, createObjectStore, type ObjectStore } from "../services/storage.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { countNewJob } from "../middleware/rate-limit.js";
-import { cannotTakeInputs } from "./input-images.js";
+import { requireInputImages } from "./input-images.js";
 import { buildHandlerInput, callbackUrls } from "./handler-input.js";
 
 export type CreatedJob = { job: JobRow; replayed: boolean };
@@ -28,11 +28,7 @@ export async function createJob(env: Env, { owner, apiKeyId }: Caller, request: 
     if (existing) return replay(existing, requestHash);
   }
   const store = createObjectStore(env);
-  if (request.type === "style-transfer") {
-    if (!store.capabilities.canPresign) throw cannotTakeInputs();
-    await requireUpload(store, owner, request.input.style_image, "input.style_image");
-    await requireUpload(store, owner, request.input.content_image, "input.content_image");
-  }
+  if (request.type === "style-transfer") await requireInputImages(store, owner, request.input, settings(env).maxImageBytes);
 
   // Only a valid new job counts: replays and refused requests are answered above without using the quota.
   await countNewJob(env, apiKeyId);
@@ -110,15 +106,4 @@ function replay(existing: JobRow, requestHash: string): CreatedJob {
     throw new ApiError("conflict", "Idempotency-Key was already used with a different request");
   }
   return { job: existing, replayed: true };
-}
-
-async function requireUpload(store: ObjectStore, owner: string, key: string, path: string) {
-  if (!isKeyUnder(key, `uploads/${owner}/`)) {
-    throw new ApiError("unprocessable", `${path} is not one of your uploads`, [{ path, message: "key outside your uploads" }]);
-  }
-  const head = await store.head(key).catch((error: unknown): never => {
-    if (error instanceof StoreUnavailableError) throw new ApiError("unavailable", "the object store is unavailable; try again");
-    throw error;
-  });
-  if (!head) throw new ApiError("unprocessable", `${path} was not uploaded`, [{ path, message: "no object at this key" }]);
 }

@@ -1,4 +1,4 @@
-import { CONTRACT_VERSION, type HandlerInput } from "../../schema/contract/index.js";
+import { CONTRACT_VERSION, VOLUME_MOUNT_PATH, type HandlerInput } from "../../schema/contract/index.js";
 import type { JobRow } from "../../schema/d1.js";
 import { settings } from "../env.js";
 import { deriveCallbackToken, deriveJobWebhookSecret, type TokenRoute } from "../services/webhook-signing.js";
@@ -6,7 +6,6 @@ import { outputKey } from "../services/object-keys.js";
 import type { ObjectStore } from "../services/storage.js";
 
 const OUTPUT_CONTENT_TYPE = "image/png";
-const VOLUME_MOUNT = "/runpod-volume";
 
 /**
  * Where the job's webhooks go. The v1 URL carries no token (a leaked log line cannot forge a
@@ -35,11 +34,7 @@ export async function buildHandlerInput(env: Env, store: ObjectStore, job: JobRo
       return { index, key, upload_url: upload.url, headers: upload.headers };
     }),
   );
-  const inputs: HandlerInput["inputs"] = {};
-  if (job.type === "style-transfer" && store.capabilities.canPresign) {
-    inputs.style_image_url = await store.presignGet(String(params.style_image), { expiresInSeconds });
-    inputs.content_image_url = await store.presignGet(String(params.content_image), { expiresInSeconds });
-  }
+  const inputs = job.type === "style-transfer" ? await inputImages(store, params, expiresInSeconds) : {};
   const callback = await callbackUrls(env, job.id);
   return {
     contract: CONTRACT_VERSION,
@@ -57,8 +52,21 @@ export async function buildHandlerInput(env: Env, store: ObjectStore, job: JobRo
     },
     inputs,
     outputs,
-    ...(store.capabilities.canPresign ? {} : { network_volume: { mount_path: VOLUME_MOUNT } }),
+    ...(store.capabilities.canPresign ? {} : { network_volume: { mount_path: VOLUME_MOUNT_PATH } }),
     deadline_at: new Date(job.deadlineAt).toISOString(),
     callback: { url: callback.signed, secret: await deriveJobWebhookSecret(env.WEBHOOK_SIGNING_KEY, job.id), legacy_url: callback.legacy },
+  };
+}
+
+/** Presigned GETs, or on a network volume each input's path on the mount: inputs never travel inline. */
+async function inputImages(store: ObjectStore, params: Record<string, unknown>, expiresInSeconds: number): Promise<HandlerInput["inputs"]> {
+  const style = String(params.style_image);
+  const content = String(params.content_image);
+  if (!store.capabilities.canPresign) {
+    return { style_image_path: `${VOLUME_MOUNT_PATH}/${style}`, content_image_path: `${VOLUME_MOUNT_PATH}/${content}` };
+  }
+  return {
+    style_image_url: await store.presignGet(style, { expiresInSeconds }),
+    content_image_url: await store.presignGet(content, { expiresInSeconds }),
   };
 }

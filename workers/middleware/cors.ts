@@ -10,7 +10,8 @@ export const corsForConfiguredOrigins = cors({
     const allowed = settings(c.env as Env).corsOrigins;
     return allowed.includes("*") || allowed.includes(origin) ? origin : null;
   },
-  allowMethods: ["GET", "HEAD", "POST", "DELETE"],
+  // PUT: the Worker's upload route, the URL a browser is given when the store cannot presign.
+  allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
   allowHeaders: ["authorization", "content-type", "idempotency-key", "last-event-id", "prefer", "x-request-id"],
   exposeHeaders: ["x-request-id", "retry-after", "idempotent-replayed", "preference-applied"],
   maxAge: 600,

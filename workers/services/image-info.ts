@@ -1,14 +1,34 @@
-export type ImageInfo = { contentType: "image/png" | "image/jpeg" | "image/webp"; width: number; height: number };
+import type { IMAGE_CONTENT_TYPES } from "../../schema/contract/index.js";
+
+type ImageContentType = (typeof IMAGE_CONTENT_TYPES)[number];
+
+export type ImageInfo = { contentType: ImageContentType; width: number; height: number };
+
+/** How many leading bytes `imageTypeOf` needs to tell a PNG, JPEG or WebP apart from anything else. */
+export const IMAGE_HEAD_BYTES = 16;
+
+/** The image type its first bytes announce (signature, and the first chunk for PNG and WebP); null for anything else. */
+export function imageTypeOf(bytes: Uint8Array): ImageContentType | null {
+  if (bytes.length >= 16 && startsWith(bytes, PNG_SIGNATURE) && ascii(bytes, 12, 4) === "IHDR") return "image/png";
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
+  if (bytes.length >= 16 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP" && ascii(bytes, 12, 3) === "VP8") return "image/webp";
+  return null;
+}
 
 /** Reads the type and size from an image's header; null when the bytes are no PNG, JPEG or WebP. */
 export function sniffImage(bytes: Uint8Array): ImageInfo | null {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length >= 24 && view.getUint32(0) === 0x89504e47 && view.getUint32(12) === 0x49484452) {
-    return { contentType: "image/png", width: view.getUint32(16), height: view.getUint32(20) };
-  }
-  if (bytes.length >= 4 && view.getUint16(0) === 0xffd8) return jpegInfo(bytes, view);
-  if (bytes.length >= 30 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") return webpInfo(bytes, view);
+  const type = imageTypeOf(bytes);
+  if (type === "image/png" && bytes.length >= 24) return { contentType: type, width: view.getUint32(16), height: view.getUint32(20) };
+  if (type === "image/jpeg") return jpegInfo(bytes, view);
+  if (type === "image/webp" && bytes.length >= 30) return webpInfo(bytes, view);
   return null;
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function startsWith(bytes: Uint8Array, prefix: number[]) {
+  return prefix.every((byte, index) => bytes[index] === byte);
 }
 
 function ascii(bytes: Uint8Array, start: number, length: number) {

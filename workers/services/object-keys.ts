@@ -4,6 +4,7 @@ import { ObjectKey } from "../../schema/contract/common.js";
  * The bucket key scheme (documented in docs/storage-layout.md):
  *   uploads/{ownerId}/{uuid}.{ext}       input images a client uploaded
  *   jobs/{ownerId}/{jobId}/{index}.{ext} images a job produced
+ *   staging/{uuid}/{key}                 bytes on their way to `key` (ObjectStore.putStream)
  */
 
 const EXTENSIONS: Record<string, string> = {
@@ -25,6 +26,10 @@ export function extensionFor(contentType: string): string {
 
 export function uploadKey(ownerId: string, contentType: string): string {
   return `uploads/${safeId(ownerId, "owner id")}/${crypto.randomUUID()}.${extensionFor(contentType)}`;
+}
+
+export function stagingKey(key: string): string {
+  return `staging/${crypto.randomUUID()}/${key}`;
 }
 
 export function jobPrefix(ownerId: string, jobId: string): string {

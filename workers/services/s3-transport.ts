@@ -42,7 +42,10 @@ export type TransportConfig = {
 export type SendInit = {
   query?: Record<string, string>;
   headers?: HeadersInit;
-  body?: Uint8Array | ArrayBuffer | string;
+  /** A stream is sent once, never retried: it cannot be read twice. */
+  body?: Uint8Array | ArrayBuffer | string | ReadableStream<Uint8Array>;
+  /** Overrides the transport's wait for the response head; null waits as long as the body takes. */
+  timeoutMs?: number | null;
 };
 
 export type PresignInit = { expiresInSeconds: number; signedAt: number; headers?: Record<string, string> };
@@ -76,6 +79,11 @@ export class S3Transport {
     return url;
   }
 
+  /** The `x-amz-copy-source` value naming `key` in this bucket. */
+  copySource(key: string): string {
+    return `/${encodeSegment(this.config.bucket)}/${key.split("/").map(encodeSegment).join("/")}`;
+  }
+
   /** A query-signed URL; every header passed is signed, so the caller must send exactly those. */
   async presign(method: "GET" | "PUT", key: string, presign: PresignInit): Promise<string> {
     const url = this.objectUrl(key, { "X-Amz-Expires": String(presign.expiresInSeconds) });
@@ -93,12 +101,13 @@ export class S3Transport {
    */
   async send(method: string, key: string, init: SendInit = {}): Promise<Response> {
     const what = `${method} ${key}`;
+    const retries = init.body instanceof ReadableStream ? 0 : this.config.retries;
     for (let attempt = 0; ; attempt++) {
       const outcome = await this.attempt(method, this.objectUrl(key, init.query), init);
       const retryable = outcome instanceof Response ? outcome.status >= 500 || outcome.status === 429 : outcome !== "timed out";
       if (outcome instanceof Response && !retryable) return outcome;
       if (outcome instanceof Response) await outcome.body?.cancel();
-      if (!retryable || attempt >= this.config.retries) {
+      if (!retryable || attempt >= retries) {
         throw new StoreUnavailableError(`${what}: ${outcome instanceof Response ? `answered ${outcome.status}` : outcome}`);
       }
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 2 ** attempt));
@@ -108,7 +117,8 @@ export class S3Transport {
   // The timeout covers the wait for the response head only, so a long streamed body is not cut.
   private async attempt(method: string, url: URL, init: SendInit): Promise<Response | string> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.config.timeoutMs);
+    const timeoutMs = init.timeoutMs === undefined ? this.config.timeoutMs : init.timeoutMs;
+    const timer = timeoutMs === null ? undefined : setTimeout(() => controller.abort(), timeoutMs);
     try {
       const request = await this.client.sign(url, {
         method,
@@ -122,7 +132,7 @@ export class S3Transport {
       if (controller.signal.aborted) return "timed out";
       return error instanceof Error ? error.message : String(error);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 }

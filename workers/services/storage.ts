@@ -1,5 +1,6 @@
 import { MIN_PART_BYTES, multipartUpload } from "./multipart.js";
-import { S3Transport, rejected, type StoreFetch } from "./s3-transport.js";
+import { stagingKey } from "./object-keys.js";
+import { S3Transport, StoreRejectedError, rejected, type StoreFetch } from "./s3-transport.js";
 
 export { StoreRejectedError, StoreUnavailableError, type StoreFetch } from "./s3-transport.js";
 
@@ -21,7 +22,8 @@ export type ObjectBytes = ArrayBuffer | Uint8Array;
 
 export interface ObjectStore {
   readonly capabilities: StoreCapabilities;
-  presignPut(key: string, options: { contentType: string; expiresInSeconds?: number }): Promise<PresignedPut>;
+  /** Signs the type and, when given, the exact byte size: the store refuses a PUT of any other size. */
+  presignPut(key: string, options: { contentType: string; contentLength?: number; expiresInSeconds?: number }): Promise<PresignedPut>;
   presignGet(key: string, options?: { expiresInSeconds?: number }): Promise<string>;
   /** null when there is no such object; throws StoreRejectedError on 403 and other refusals. */
   head(key: string): Promise<ObjectHead | null>;
@@ -29,6 +31,13 @@ export interface ObjectStore {
   put(key: string, body: ObjectBytes, contentType: string): Promise<void>;
   /** Create/UploadPart/Complete, aborted on failure. */
   putMultipart(key: string, body: ObjectBytes, contentType: string): Promise<void>;
+  /**
+   * Streams `body`, which must carry exactly `contentLength` bytes, to the store: the key holds the
+   * whole object or nothing, whatever fails (see putStream below).
+   */
+  putStream(key: string, body: ReadableStream<Uint8Array>, options: { contentType: string; contentLength: number }): Promise<void>;
+  /** CopyObject within the bucket, type and metadata kept. */
+  copy(from: string, to: string): Promise<void>;
   /** put, or putMultipart above the store's multipart threshold. */
   upload(key: string, body: ObjectBytes, contentType: string): Promise<void>;
   /** A signed GET, answered as it comes (2xx, 304, 404, 412, 416), to stream through the Worker. */
@@ -93,15 +102,30 @@ export function createObjectStore(env: Env, options: ObjectStoreOptions = {}): O
     await response.body?.cancel();
   };
 
+  const remove = async (key: string) => {
+    const response = await transport.send("DELETE", key);
+    if (!response.ok && response.status !== 404) throw await rejected(response, `DELETE ${key}`);
+    await response.body?.cancel();
+  };
+
+  const copy = async (from: string, to: string) => {
+    const response = await transport.send("PUT", to, { headers: { "x-amz-copy-source": transport.copySource(from) } });
+    if (!response.ok) throw await rejected(response, `CopyObject ${from} to ${to}`);
+    // S3 may answer 200 and put the failure in the body.
+    const body = await response.text();
+    if (/<Error>/.test(body)) throw new StoreRejectedError(200, `CopyObject ${from} to ${to}: ${/<Code>([^<]*)<\/Code>/.exec(body)?.[1] ?? "failed"}`);
+  };
+
   const putMultipart = (key: string, body: ObjectBytes, contentType: string) =>
     multipartUpload(transport, key, toBytes(body), contentType, partBytes);
 
   return {
     capabilities,
 
-    async presignPut(key, { contentType, expiresInSeconds = DEFAULT_PRESIGN_SECONDS }) {
+    async presignPut(key, { contentType, contentLength, expiresInSeconds = DEFAULT_PRESIGN_SECONDS }) {
       requirePresign(expiresInSeconds);
-      const headers = { "content-type": contentType };
+      const headers: Record<string, string> = { "content-type": contentType };
+      if (contentLength !== undefined) headers["content-length"] = String(contentLength);
       // SigV4 dates have whole seconds; expiresAt must not promise more than the store allows.
       const signedAt = Math.floor(now() / 1000) * 1000;
       const url = await transport.presign("PUT", key, { expiresInSeconds, signedAt, headers });
@@ -126,6 +150,27 @@ export function createObjectStore(env: Env, options: ObjectStoreOptions = {}): O
     put,
     putMultipart,
 
+    // Stores keep what arrived of a PUT cut short (s3rver and versitygw both do), so the bytes go to
+    // a staging key and reach `key` by a server-side copy only once all of them are there.
+    async putStream(key, body, { contentType, contentLength }) {
+      const staging = stagingKey(key);
+      // A known length, so the PUT carries Content-Length: S3 refuses a PutObject without it.
+      const sized = new FixedLengthStream(contentLength);
+      // A failure of the body (too long, too short, cut) errors the sized stream, and so the PUT.
+      body.pipeTo(sized.writable).catch(() => undefined);
+      try {
+        const response = await transport.send("PUT", staging, { body: sized.readable, headers: { "content-type": contentType }, timeoutMs: null });
+        if (!response.ok) throw await rejected(response, `PUT ${staging}`);
+        await response.body?.cancel();
+        await copy(staging, key);
+      } finally {
+        await remove(staging).catch(() => undefined);
+      }
+    },
+
+    copy,
+    delete: remove,
+
     async upload(key, body, contentType) {
       const size = body.byteLength;
       if (size > multipartThreshold) await putMultipart(key, body, contentType);
@@ -136,12 +181,6 @@ export function createObjectStore(env: Env, options: ObjectStoreOptions = {}): O
       const response = await transport.send("GET", key, { headers: init.headers });
       if (response.ok || PASSED_THROUGH_GET_STATUSES.has(response.status)) return response;
       throw await rejected(response, `GET ${key}`);
-    },
-
-    async delete(key) {
-      const response = await transport.send("DELETE", key);
-      if (!response.ok && response.status !== 404) throw await rejected(response, `DELETE ${key}`);
-      await response.body?.cancel();
     },
   };
 }

@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
  * (a token leaked in a URL log or RunPod's console) tells nothing about another (the job's signing
  * secret, or the other route's token).
  */
-export type JobDerivation = "webhook-secret" | "callback-token" | "runpod-token" | "image-url" | "client-webhook-secret";
+export type JobDerivation = "webhook-secret" | "callback-token" | "runpod-token" | "image-url" | "upload-url" | "client-webhook-secret";
 
 /** Which route a URL token opens: legacy handlers' callbacks, or RunPod's own webhook. */
 export type TokenRoute = "legacy-callback" | "runpod";

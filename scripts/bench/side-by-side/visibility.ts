@@ -55,9 +55,9 @@ async function watchImages(workerUrl: string, authorization: string, jobId: stri
 
 /** A presigned PUT of a scratch key, straight to the S3 server: what the image's own PUT is compared with. */
 function barePresigner(stack: Stack) {
-  const client = new AwsClient({ accessKeyId: stack.secrets.S3_ACCESS_KEY_ID, secretAccessKey: stack.secrets.S3_SECRET_ACCESS_KEY, service: "s3", region: "us-east-1" });
+  const client = new AwsClient({ ...stack.store.credentials, service: "s3", region: stack.store.region });
   return async (bytes: Uint8Array<ArrayBuffer>): Promise<number> => {
-    const url = `${stack.s3.url}/${stack.s3.bucket}/bench/bare-put/${randomUUID()}.png?X-Amz-Expires=${UPLOAD_SECONDS}`;
+    const url = `${stack.store.endpoint}/${stack.store.bucket}/bench/bare-put/${randomUUID()}.png?X-Amz-Expires=${UPLOAD_SECONDS}`;
     const headers = { "content-type": "image/png" };
     const signed = await client.sign(url, { method: "PUT", headers, aws: { signQuery: true, allHeaders: true } });
     const started = performance.now();

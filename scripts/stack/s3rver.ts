@@ -3,7 +3,8 @@ import S3rver from "@20minutes/s3rver";
 import { StackError } from "./errors.js";
 import { HOST } from "./ports.js";
 
-export const BUCKET = "easel";
+// s3rver accepts only its built-in credentials.
+export const S3RVER_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 // The gallery PUTs uploads and GETs images straight from the bucket, from the Worker's origin.
 const CORS = `<CORSConfiguration>
@@ -18,17 +19,18 @@ const CORS = `<CORSConfiguration>
   </CORSRule>
 </CORSConfiguration>`;
 
-export type LocalS3 = { url: string; bucket: string; directory: string; stop(): Promise<void> };
-
-/** s3rver in this process (SigV4 and presigned URLs checked), its files under `directory`. */
-export async function startS3(directory: string, port: number): Promise<LocalS3> {
+/**
+ * s3rver in this process, its files under `directory`. It checks the signature of a request that
+ * carries one (SigV4 headers and presigned URLs), but lets anonymous requests through.
+ */
+export async function startS3rver(directory: string, port: number, bucket: string): Promise<{ url: string; stop(): Promise<void> }> {
   mkdirSync(directory, { recursive: true });
   const server = new S3rver({
     address: HOST,
     port,
     silent: true,
     directory,
-    configureBuckets: [{ name: BUCKET, configs: [CORS] }],
+    configureBuckets: [{ name: bucket, configs: [CORS] }],
   });
   let address: { port: number };
   try {
@@ -36,10 +38,5 @@ export async function startS3(directory: string, port: number): Promise<LocalS3>
   } catch (error) {
     throw new StackError(`the S3 server did not start on port ${port}: ${(error as Error).message}`);
   }
-  return {
-    url: `http://${HOST}:${address.port}`,
-    bucket: BUCKET,
-    directory,
-    stop: () => server.close().catch(() => undefined),
-  };
+  return { url: `http://${HOST}:${address.port}`, stop: () => server.close().catch(() => undefined) };
 }
