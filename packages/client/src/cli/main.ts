@@ -1,4 +1,4 @@
-import { EaselClient } from "../client.js";
+import { EaselClient } from "../node.js";
 import { EaselError } from "../errors.js";
 import { UsageError, resolveConnection } from "./config.js";
 import { USAGE, parse } from "./flags.js";
