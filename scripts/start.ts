@@ -2,9 +2,9 @@
 // `npm start -- --store network-volume` (or EASEL_STORE=network-volume) runs it as on a RunPod network volume.
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { EaselClient, type StorageReport } from "@easel/client";
 import { runDemoJobs, type WatchedJob } from "./stack/demo.js";
 import { loadOrCreateDevKey } from "./stack/dev-key.js";
-import { EaselClient, type StorageReport } from "./stack/easel-client.js";
 import { StackError, describeFailure } from "./stack/errors.js";
 import { externalS3FromEnv, storeMode } from "./stack/object-store.js";
 import { REPO_ROOT } from "./stack/paths.js";
@@ -43,8 +43,7 @@ async function main() {
   });
   console.log(`easel: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${show(stack.paths.logs)}/`);
 
-  const api = new EaselClient(stack.workerUrl);
-  const { devKey, created } = await loadOrCreateDevKey(api, stack.secrets.ADMIN_TOKEN, stack.paths.apiKey);
+  const { devKey, created } = await loadOrCreateDevKey(stack.workerUrl, stack.secrets.ADMIN_TOKEN, stack.paths.apiKey);
   if (created) {
     console.log(`\neasel: development API key (shown once; kept in ${show(stack.paths.apiKey)}):\n\n    ${devKey.key}\n`);
   } else {
@@ -53,10 +52,10 @@ async function main() {
 
   console.log("\neasel: running one text-to-image job and one style transfer (inputs uploaded through /api/uploads):");
   const demoStarted = Date.now();
-  const watched = await runDemoJobs(api.withKey(devKey.key));
+  const watched = await runDemoJobs(new EaselClient({ baseUrl: stack.workerUrl, apiKey: devKey.key }));
   console.log(`easel: both jobs ended in ${((Date.now() - demoStarted) / 1000).toFixed(1)} s`);
   printImages(stack, watched);
-  printStorageReport(await api.storageReport(stack.secrets.ADMIN_TOKEN));
+  printStorageReport(await new EaselClient({ baseUrl: stack.workerUrl, adminToken: stack.secrets.ADMIN_TOKEN }).reports.storage());
 
   console.log(`\neasel: the gallery: ${stack.workerUrl}/   (paste the API key from ${show(stack.paths.apiKey)})`);
   console.log(`easel: API docs:    ${stack.workerUrl}/docs`);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EaselClient } from "../../packages/client/src/index.js";
+import { EaselClient } from "@easel/client";
 import { REPO_ROOT } from "../../scripts/stack/paths.js";
 import { contentImage, styleImage } from "../../scripts/stack/sample-images.js";
 import { stack } from "./support.js";
