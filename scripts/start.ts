@@ -7,7 +7,7 @@ import { runDemoJobs, type WatchedJob } from "./stack/demo.js";
 import { loadOrCreateDevKey } from "./stack/dev-key.js";
 import { StackError, describeFailure } from "./stack/errors.js";
 import { externalS3FromEnv, storeMode } from "./stack/object-store.js";
-import { REPO_ROOT } from "./stack/paths.js";
+import { REPO_ROOT, stateDirFor } from "./stack/paths.js";
 import { stopAll } from "./stack/processes.js";
 import { startStack, stopOnSignals, type Stack } from "./stack/stack.js";
 
@@ -31,8 +31,7 @@ async function main() {
   const started = Date.now();
   const { store, externalS3 } = options();
   stopOnSignals(() => (stack ? stack.stop() : stopAll()), () => console.log("\neasel: stopping every part…"));
-  // Each mode keeps its own jobs and images: a job listed in one must have its images in that store.
-  const stateDir = store === "presigned" ? join(REPO_ROOT, ".easel") : join(REPO_ROOT, ".easel", store);
+  const stateDir = stateDirFor(REPO_ROOT, store);
   console.log(`easel: starting the local stack, ${store} mode (state in ${show(stateDir)}/)`);
   stack = await startStack({
     stateDir,
@@ -59,6 +58,7 @@ async function main() {
 
   console.log(`\neasel: the gallery: ${stack.workerUrl}/   (paste the API key from ${show(stack.paths.apiKey)})`);
   console.log(`easel: API docs:    ${stack.workerUrl}/docs`);
+  console.log("easel: the CLI:     npx easel jobs list   (it finds this stack by itself; npx easel --help)");
   console.log("easel: running; Ctrl-C stops every part.");
   const died = await stack.unexpectedExit;
   console.error(`easel: ${died}; stopping the rest.`);
