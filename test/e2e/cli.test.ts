@@ -134,6 +134,7 @@ describe("the easel CLI against the local stack", () => {
     const outside = await easel(["jobs", "list"], { cwd: scratch });
     expect(outside.code).toBe(2);
     expect(outside.stderr).toMatch(/no API to talk to/);
+    expect(outside.stderr).not.toContain("easel run text-to-image");
   });
 
   it("explains a bad call with the usage and exit code 2", async () => {

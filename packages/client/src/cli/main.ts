@@ -47,7 +47,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
-    console.error(`easel: ${error.message}\n\n${USAGE}`);
+    console.error(error instanceof UsageError && !error.showUsage ? `easel: ${error.message}` : `easel: ${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
   } else if (error instanceof EaselError) {
     const details = error.details === undefined ? "" : `\n${JSON.stringify(error.details, null, 2)}`;
