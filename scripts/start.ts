@@ -7,7 +7,8 @@ import { runDemoJobs, type WatchedJob } from "./stack/demo.js";
 import { loadOrCreateDevKey } from "./stack/dev-key.js";
 import { StackError, describeFailure } from "./stack/errors.js";
 import { externalS3FromEnv, storeMode } from "./stack/object-store.js";
-import { REPO_ROOT, stateDirFor } from "./stack/paths.js";
+import { REPO_ROOT, SAMPLES_DIR, stateDirFor } from "./stack/paths.js";
+import { writeSampleImages } from "./stack/sample-images.js";
 import { stopAll } from "./stack/processes.js";
 import { startStack, stopOnSignals, type Stack } from "./stack/stack.js";
 
@@ -49,9 +50,10 @@ async function main() {
     console.log(`easel: using the development API key kept in ${show(stack.paths.apiKey)}`);
   }
 
-  console.log("\neasel: running one text-to-image job and one style transfer (inputs uploaded through /api/uploads):");
+  const samples = writeSampleImages(SAMPLES_DIR);
+  console.log(`\neasel: running one text-to-image job and one style transfer of ${show(samples.style)} and ${show(samples.content)} (uploaded through /api/uploads):`);
   const demoStarted = Date.now();
-  const watched = await runDemoJobs(new EaselClient({ baseUrl: stack.workerUrl, apiKey: devKey.key }));
+  const watched = await runDemoJobs(new EaselClient({ baseUrl: stack.workerUrl, apiKey: devKey.key }), samples);
   console.log(`easel: both jobs ended in ${((Date.now() - demoStarted) / 1000).toFixed(1)} s`);
   printImages(stack, watched);
   printStorageReport(await new EaselClient({ baseUrl: stack.workerUrl, adminToken: stack.secrets.ADMIN_TOKEN }).reports.storage());

@@ -1,6 +1,6 @@
 import type { EaselClient, Job, JobEvent } from "@easel/client";
 import { ProgressBoard } from "./progress-board.js";
-import { contentImage, styleImage } from "./sample-images.js";
+import type { SampleFiles } from "./sample-images.js";
 
 export type WatchedJob = { label: string; job: Job; events: JobEvent[] };
 
@@ -36,10 +36,10 @@ export async function watchJob(api: EaselClient, label: string, job: Job, board:
   return { label, job: await api.jobs.get(job.id), events };
 }
 
-/** The two demo jobs, submitted at once: a text-to-image job and a style transfer of uploaded images. */
-export async function runDemoJobs(api: EaselClient): Promise<WatchedJob[]> {
+/** The two demo jobs, submitted at once: a text-to-image job and a style transfer of the two sample files, uploaded. */
+export async function runDemoJobs(api: EaselClient, samples: SampleFiles): Promise<WatchedJob[]> {
   const board = new ProgressBoard(["text-to-image", "style-transfer"]);
-  const [style, content] = await Promise.all([api.uploads.upload(styleImage()), api.uploads.upload(contentImage())]);
+  const [style, content] = await Promise.all([api.uploads.upload(samples.style), api.uploads.upload(samples.content)]);
   const textToImage = await api.jobs.create({
     type: "text-to-image",
     input: { prompt: "a lighthouse on a cliff at dusk, oil painting", width: 512, height: 512, steps: 20, num_images: 2 },

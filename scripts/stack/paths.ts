@@ -5,6 +5,9 @@ import { STACK_FILE } from "../../packages/client/src/cli/local-stack.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
+/** The demo's two input images, kept for trying the CLI with (`npx easel run style-transfer --style … --content …`). */
+export const SAMPLES_DIR = join(REPO_ROOT, ".easel", "samples");
+
 /** A store mode's state folder in a checkout: each mode keeps its own jobs and images (a job listed in one has its images in that store). */
 export const stateDirFor = (root: string, store: string) => (store === "presigned" ? join(root, ".easel") : join(root, ".easel", store));
 
