@@ -59,7 +59,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const processes: ManagedProcess[] = [];
   let store: StackStore | undefined;
   let stopping = false;
-  const forgetStack = () => removeStackFile(paths.stackFile);
+  let announced = false;
+  // Only a stack file this start wrote: a start that fails must not remove a running stack's.
+  const forgetStack = () => {
+    if (announced) removeStackFile(paths.stackFile);
+  };
   const stop = async () => {
     stopping = true;
     forgetStack();
@@ -96,6 +100,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     processes.push(worker.process);
     step(`Worker ${worker.url}`);
     writeStackFile(paths.stackFile, { workerUrl: worker.url, store: mode, apiKeyFile: paths.apiKey, secretsFile: paths.secrets, startedAt: new Date().toISOString() });
+    announced = true;
     // However this process ends (a second Ctrl-C exits at once), its stack file goes: the CLI would try a stack that is gone.
     process.on("exit", forgetStack);
     const unexpectedExit = Promise.race(
