@@ -1,7 +1,7 @@
 // Easel's gallery: submit jobs, watch them live, browse past jobs, all through @easel/client
 // (easel-client.js: its browser bundle, built from packages/client by `npm install` and before
 // `wrangler dev` and `wrangler deploy`).
-import { EaselClient, EaselError, FINAL_JOB_STATUSES, TERMINAL_JOB_EVENTS } from "./easel-client.js";
+import { EaselClient, EaselError, FINAL_JOB_STATUSES, JOB_EVENT_NAMES, TERMINAL_JOB_EVENTS } from "./easel-client.js";
 
 const KEY_STORAGE = "easel.apiKey";
 const PAGE_SIZE = 10;
@@ -42,6 +42,9 @@ const onEvent = {
     loadJobs().catch(showListError);
   },
 };
+// An event renamed in the contract must break the page (and its browser test), not go quietly unshown.
+const unnamed = Object.keys(onEvent).filter((name) => !JOB_EVENT_NAMES.includes(name));
+if (unnamed.length) throw new Error(`the gallery handles events the contract does not name: ${unnamed.join(", ")}`);
 
 /** Follows a job's live events to their end; the client resumes a dropped connection by itself. */
 async function watch(jobId) {
