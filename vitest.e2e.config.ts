@@ -12,7 +12,7 @@ import { defineConfig } from "vitest/config";
 const STACKS: Record<string, string[]> = {
   presigned: ["jobs", "failures", "gallery", "uploads-presigned", "api-schema", "cli"],
   "presigned-versitygw": ["jobs", "uploads-presigned", "store-access"],
-  "network-volume": ["jobs", "jobs-network-volume", "gallery", "uploads-network-volume", "store-access"],
+  "network-volume": ["jobs", "jobs-network-volume", "gallery", "uploads-network-volume", "store-access", "cli"],
 };
 
 export default defineConfig(({ mode }) => {

@@ -1,109 +1,65 @@
-// Easel's gallery: submit jobs, watch them live (Server-Sent Events), browse past jobs.
-// Plain modules, no build step: the Worker serves this file as a static asset.
+// Easel's gallery: submit jobs, watch them live, browse past jobs, all through @easel/client
+// (easel-client.js: its browser bundle, built from packages/client by `npm install` and before
+// `wrangler dev` and `wrangler deploy`).
+import { EaselClient, EaselError, FINAL_JOB_STATUSES, JOB_EVENT_NAMES, TERMINAL_JOB_EVENTS } from "./easel-client.js";
 
 const KEY_STORAGE = "easel.apiKey";
-const TERMINAL = new Set(["completed", "failed", "canceled", "timed_out"]);
+const PAGE_SIZE = 10;
 const $ = (selector) => document.querySelector(selector);
 
-let apiKey = localStorage.getItem(KEY_STORAGE) ?? "";
+let easel = clientFor(localStorage.getItem(KEY_STORAGE) ?? "");
 let watching = null; // AbortController of the open event stream
 let nextCursor = null;
 
-class ApiError extends Error {}
-
-async function api(path, { method = "GET", body } = {}) {
-  const response = await fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const payload = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const fields = (payload.error?.details ?? []).map((d) => `${d.path}: ${d.message}`).join("; ");
-    throw new ApiError(`${payload.error?.message ?? `HTTP ${response.status}`}${fields ? ` (${fields})` : ""}`);
-  }
-  return payload;
+function clientFor(apiKey) {
+  return new EaselClient({ baseUrl: location.origin, apiKey });
 }
 
-// The bytes go from the browser to the URL the API gives: a presigned PUT straight to the bucket,
-// or the Worker's own upload route when the store cannot presign. The browser sets Content-Length
-// itself from the file, which must be the size the URL was signed for.
-async function upload(file) {
-  const target = await api("/api/uploads", { method: "POST", body: { contentType: file.type, contentLength: file.size } });
-  const put = await fetch(target.url, { method: target.method, headers: target.headers, body: file });
-  if (!put.ok) {
-    const reason = (await put.json().catch(() => null))?.error?.message;
-    throw new ApiError(`the upload of ${file.name} was refused (HTTP ${put.status}${reason ? `: ${reason}` : ""})`);
-  }
-  return target.key;
+const showListError = (error) => ($("#key-status").textContent = describe(error));
+
+/** The API's message, and for a 400 the failing fields. */
+function describe(error) {
+  if (!(error instanceof EaselError)) return error.message;
+  const fields = Array.isArray(error.details) ? error.details.map((detail) => `${detail.path}: ${detail.message}`).join("; ") : "";
+  return `${error.message}${fields ? ` (${fields})` : ""}`;
 }
 
-// EventSource cannot send an Authorization header, so the stream is read with fetch.
-async function* serverSentEvents(body) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let event = { id: null, type: "message", data: [] };
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let newline;
-    while ((newline = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, newline).replace(/\r$/, "");
-      buffer = buffer.slice(newline + 1);
-      if (line === "") {
-        if (event.data.length) yield { id: event.id, type: event.type, data: JSON.parse(event.data.join("\n")) };
-        event = { id: null, type: "message", data: [] };
-      } else if (!line.startsWith(":")) {
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        const text = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") event.type = text;
-        else if (field === "data") event.data.push(text);
-        else if (field === "id") event.id = text;
-      }
-    }
-  }
-}
+// What each live event does to the page; the terminal ones (from the contract) end the job.
+const onEvent = {
+  progress(data) {
+    setProgress(data.progress);
+    setStatus(`running: ${data.message ?? `${Math.round(data.progress)}%`}`);
+  },
+  image(data) {
+    addImage(data);
+    setStatus(`image ${data.index + 1} arrived`);
+  },
+  image_rejected(data) {
+    setStatus(`image ${data.index + 1} was rejected: ${data.reason}`);
+  },
+  ...Object.fromEntries(TERMINAL_JOB_EVENTS.map((name) => [name, (data) => showEnd(name, name === "completed" ? data.images : data.error)])),
+  end() {
+    loadJobs().catch(showListError);
+  },
+};
+// An event renamed in the contract must break the page (and its browser test), not go quietly unshown.
+const unnamed = Object.keys(onEvent).filter((name) => !JOB_EVENT_NAMES.includes(name));
+if (unnamed.length) throw new Error(`the gallery handles events the contract does not name: ${unnamed.join(", ")}`);
 
-/** Follows a job's events until its final `end` event, resuming with Last-Event-ID if the connection drops. */
+/** Follows a job's live events to their end; the client resumes a dropped connection by itself. */
 async function watch(jobId) {
   watching?.abort();
   const controller = (watching = new AbortController());
-  let lastEventId = null;
-  for (let attempt = 0; attempt < 20 && !controller.signal.aborted; attempt++) {
-    try {
-      const response = await fetch(`/api/jobs/${jobId}/events`, {
-        headers: { authorization: `Bearer ${apiKey}`, ...(lastEventId ? { "last-event-id": lastEventId } : {}) },
-        signal: controller.signal,
-      });
-      if (!response.ok) throw new ApiError(`events answered HTTP ${response.status}`);
-      for await (const event of serverSentEvents(response.body)) {
-        if (event.id) lastEventId = event.id;
-        if (event.type === "end") return loadJobs();
-        onEvent(event);
-      }
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      setStatus(`connection lost (${error.message}); reconnecting…`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  try {
+    for await (const event of easel.jobs.events(jobId, { signal: controller.signal })) onEvent[event.type]?.(event.data);
+  } catch (error) {
+    if (!controller.signal.aborted) setStatus(`lost the job's live events: ${describe(error)}`);
   }
 }
 
-function onEvent({ type, data }) {
-  if (type === "progress") {
-    setProgress(data.progress);
-    setStatus(`running: ${data.message ?? `${Math.round(data.progress)}%`}`);
-  } else if (type === "image") {
-    addImage(data);
-    setStatus(`image ${data.index + 1} arrived`);
-  } else if (type === "image_rejected") {
-    setStatus(`image ${data.index + 1} was rejected: ${data.reason}`);
-  } else if (TERMINAL.has(type)) {
-    if (type === "completed") setProgress(100);
-    setStatus(type === "completed" ? `completed: ${data.images} images` : `${type}: ${data.error}`, type);
-  }
+function showEnd(status, imagesOrError) {
+  if (status === "completed") setProgress(100);
+  setStatus(status === "completed" ? `completed: ${imagesOrError} images` : `${status}: ${imagesOrError ?? ""}`, status);
 }
 
 function setProgress(percent) {
@@ -136,32 +92,34 @@ function showJob(job) {
   $("#current-images").replaceChildren();
   setProgress(job.progress);
   for (const image of job.images) addImage(image);
-  if (TERMINAL.has(job.status)) {
+  if (FINAL_JOB_STATUSES.includes(job.status)) {
     watching?.abort();
-    setStatus(job.status === "completed" ? `completed: ${job.images.length} images` : `${job.status}: ${job.error ?? ""}`, job.status);
+    showEnd(job.status, job.status === "completed" ? job.images.length : job.error);
   } else {
     setStatus(job.status);
     watch(job.id);
   }
 }
 
+/** A past job's line: its first image as a thumbnail (the list gives display URLs when asked), type, status, count, time. */
+function jobItem(job) {
+  const item = document.createElement("li");
+  item.dataset.status = job.status;
+  const first = job.images[0];
+  const thumb = first?.url ? Object.assign(document.createElement("img"), { src: first.url, alt: `${job.type} ${job.id}` }) : document.createElement("span");
+  thumb.className = "thumb";
+  const text = document.createElement("span");
+  text.textContent = `${job.type} · ${job.status} · ${job.images.length} images · ${new Date(job.createdAt).toLocaleString()}`;
+  item.append(thumb, text);
+  item.addEventListener("click", async () => showJob(await easel.jobs.get(job.id)));
+  return item;
+}
+
 async function loadJobs(more = false) {
-  if (!apiKey) return;
-  const query = `?limit=10${more && nextCursor ? `&cursor=${encodeURIComponent(nextCursor)}` : ""}`;
-  const page = await api(`/api/jobs${query}`);
+  const page = await easel.jobs.page({ limit: PAGE_SIZE, include: "urls", ...(more && nextCursor ? { cursor: nextCursor } : {}) });
   nextCursor = page.nextCursor;
   $("#more").hidden = !nextCursor;
-  const items = page.jobs.map((job) => {
-    const item = document.createElement("li");
-    item.dataset.status = job.status;
-    const thumb = job.images[0] ? Object.assign(document.createElement("img"), { src: job.images[0].url, alt: "" }) : document.createElement("span");
-    thumb.className = "thumb";
-    const text = document.createElement("span");
-    text.textContent = `${job.type} · ${job.status} · ${job.images.length} images · ${new Date(job.createdAt).toLocaleString()}`;
-    item.append(thumb, text);
-    item.addEventListener("click", async () => showJob(await api(`/api/jobs/${job.id}`)));
-    return item;
-  });
+  const items = page.jobs.map(jobItem);
   if (more) $("#jobs").append(...items);
   else $("#jobs").replaceChildren(...items);
 }
@@ -175,28 +133,30 @@ async function submitJob(form) {
   if (type === "style-transfer") {
     const style = data.get("style");
     const content = data.get("content");
-    if (!style?.size || !content?.size) throw new ApiError("choose a style image and a content image");
+    if (!style?.size || !content?.size) throw new Error("choose a style image and a content image");
     $("#form-error").textContent = "uploading the images…";
-    [input.style_image, input.content_image] = await Promise.all([upload(style), upload(content)]);
-    input.strength = Number(data.get("strength"));
+    // Each goes from the browser to where the API says: a presigned PUT, or the Worker's signed upload route.
+    const [styleUpload, contentUpload] = await Promise.all([easel.uploads.upload(style), easel.uploads.upload(content)]);
+    Object.assign(input, { style_image: styleUpload.key, content_image: contentUpload.key, strength: Number(data.get("strength")) });
   }
-  const job = await api("/api/jobs", { method: "POST", body: { type, input } });
+  const job = await easel.jobs.create({ type, input });
   $("#form-error").textContent = "";
   showJob(job);
-  loadJobs();
+  loadJobs().catch(showListError);
 }
 
 function wire() {
-  $("#api-key").value = apiKey;
+  const kept = localStorage.getItem(KEY_STORAGE);
+  $("#api-key").value = kept ?? "";
   $("#key-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    apiKey = $("#api-key").value.trim();
+    easel = clientFor($("#api-key").value.trim());
     try {
       await loadJobs();
-      localStorage.setItem(KEY_STORAGE, apiKey);
+      localStorage.setItem(KEY_STORAGE, $("#api-key").value.trim());
       $("#key-status").textContent = "key accepted";
     } catch (error) {
-      $("#key-status").textContent = error.message;
+      showListError(error);
     }
   });
   $("#job-form").addEventListener("change", () => {
@@ -208,14 +168,14 @@ function wire() {
     try {
       await submitJob(event.target);
     } catch (error) {
-      $("#form-error").textContent = error.message;
+      $("#form-error").textContent = describe(error);
     } finally {
       $("#submit").disabled = false;
     }
   });
-  $("#refresh").addEventListener("click", () => loadJobs());
-  $("#more").addEventListener("click", () => loadJobs(true));
-  if (apiKey) loadJobs().catch((error) => ($("#key-status").textContent = error.message));
+  $("#refresh").addEventListener("click", () => loadJobs().catch(showListError));
+  $("#more").addEventListener("click", () => loadJobs(true).catch(showListError));
+  if (kept) loadJobs().catch(showListError);
 }
 
 wire();

@@ -1,6 +1,8 @@
 // npm's postinstall step: everything `npm start` and `npm test` need beyond node_modules.
-//  1. gpu-handler/.venv with the handler's requirements (Python 3.11+).
-//  2. Chromium for the gallery's browser test, from the system's packages when it is missing
+//  1. public/easel-client.js: the gallery's browser bundle of @easel/client (also rebuilt before
+//     `wrangler dev` and `wrangler deploy`).
+//  2. gpu-handler/.venv with the handler's requirements (Python 3.11+).
+//  3. Chromium for the gallery's browser test, from the system's packages when it is missing
 //     (CHROMIUM_PATH points elsewhere; EASEL_SKIP_BROWSER=1 skips this step).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -17,6 +19,11 @@ function run(command, args, help) {
     console.error(`easel: ${help}`);
     process.exit(1);
   }
+}
+
+function buildBrowserClient() {
+  const tsx = join("node_modules", "tsx", "dist", "cli.mjs");
+  run(process.execPath, [tsx, join("scripts", "stack", "browser-client.ts")], "the gallery needs it: fix what is above, then `npm run build:client`.");
 }
 
 function setUpPython() {
@@ -41,5 +48,6 @@ function setUpBrowser() {
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], help);
 }
 
+buildBrowserClient();
 setUpPython();
 setUpBrowser();

@@ -2,12 +2,13 @@
 // `npm start -- --store network-volume` (or EASEL_STORE=network-volume) runs it as on a RunPod network volume.
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { EaselClient, type StorageReport } from "@easel/client";
 import { runDemoJobs, type WatchedJob } from "./stack/demo.js";
 import { loadOrCreateDevKey } from "./stack/dev-key.js";
-import { EaselClient, type StorageReport } from "./stack/easel-client.js";
 import { StackError, describeFailure } from "./stack/errors.js";
 import { externalS3FromEnv, storeMode } from "./stack/object-store.js";
-import { REPO_ROOT } from "./stack/paths.js";
+import { REPO_ROOT, SAMPLES_DIR, stateDirFor } from "./stack/paths.js";
+import { writeSampleImages } from "./stack/sample-images.js";
 import { stopAll } from "./stack/processes.js";
 import { startStack, stopOnSignals, type Stack } from "./stack/stack.js";
 
@@ -31,8 +32,7 @@ async function main() {
   const started = Date.now();
   const { store, externalS3 } = options();
   stopOnSignals(() => (stack ? stack.stop() : stopAll()), () => console.log("\neasel: stopping every part…"));
-  // Each mode keeps its own jobs and images: a job listed in one must have its images in that store.
-  const stateDir = store === "presigned" ? join(REPO_ROOT, ".easel") : join(REPO_ROOT, ".easel", store);
+  const stateDir = stateDirFor(REPO_ROOT, store);
   console.log(`easel: starting the local stack, ${store} mode (state in ${show(stateDir)}/)`);
   stack = await startStack({
     stateDir,
@@ -43,23 +43,24 @@ async function main() {
   });
   console.log(`easel: stack up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${show(stack.paths.logs)}/`);
 
-  const api = new EaselClient(stack.workerUrl);
-  const { devKey, created } = await loadOrCreateDevKey(api, stack.secrets.ADMIN_TOKEN, stack.paths.apiKey);
+  const { devKey, created } = await loadOrCreateDevKey(stack.workerUrl, stack.secrets.ADMIN_TOKEN, stack.paths.apiKey);
   if (created) {
     console.log(`\neasel: development API key (shown once; kept in ${show(stack.paths.apiKey)}):\n\n    ${devKey.key}\n`);
   } else {
     console.log(`easel: using the development API key kept in ${show(stack.paths.apiKey)}`);
   }
 
-  console.log("\neasel: running one text-to-image job and one style transfer (inputs uploaded through /api/uploads):");
+  const samples = writeSampleImages(SAMPLES_DIR);
+  console.log(`\neasel: running one text-to-image job and one style transfer of ${show(samples.style)} and ${show(samples.content)} (uploaded through /api/uploads):`);
   const demoStarted = Date.now();
-  const watched = await runDemoJobs(api.withKey(devKey.key));
+  const watched = await runDemoJobs(new EaselClient({ baseUrl: stack.workerUrl, apiKey: devKey.key }), samples);
   console.log(`easel: both jobs ended in ${((Date.now() - demoStarted) / 1000).toFixed(1)} s`);
   printImages(stack, watched);
-  printStorageReport(await api.storageReport(stack.secrets.ADMIN_TOKEN));
+  printStorageReport(await new EaselClient({ baseUrl: stack.workerUrl, adminToken: stack.secrets.ADMIN_TOKEN }).reports.storage());
 
   console.log(`\neasel: the gallery: ${stack.workerUrl}/   (paste the API key from ${show(stack.paths.apiKey)})`);
   console.log(`easel: API docs:    ${stack.workerUrl}/docs`);
+  console.log("easel: the CLI:     npx easel jobs list   (it finds this stack by itself; npx easel --help)");
   console.log("easel: running; Ctrl-C stops every part.");
   const died = await stack.unexpectedExit;
   console.error(`easel: ${died}; stopping the rest.`);

@@ -1,14 +1,13 @@
 import { z } from "zod";
+import { JOB_STATUSES, JOB_TYPES } from "./names.js";
+
+export { FINAL_JOB_STATUSES, JOB_STATUSES, JOB_TYPES, isFinalStatus, type FinalJobStatus } from "./names.js";
 
 export const CONTRACT_VERSION = 1;
 
 /** Where RunPod mounts a network volume on a GPU worker; a legacy volume path is a key under it. */
 export const VOLUME_MOUNT_PATH = "/runpod-volume";
 
-export const JOB_TYPES = ["text-to-image", "style-transfer"] as const;
-export const JOB_STATUSES = ["queued", "running", "completed", "failed", "canceled", "timed_out"] as const;
-/** A job in one of these has ended: nothing more is recorded on it. */
-export const FINAL_JOB_STATUSES = ["completed", "failed", "canceled", "timed_out"] as const;
 /** How an image reached a job: the handler's webhook, legacy bytes, RunPod's output, the save route. */
 export const IMAGE_SOURCES = ["handler", "legacy-bytes", "runpod", "save-route"] as const;
 export const IMAGE_CONTENT_TYPES = ["image/png", "image/jpeg", "image/webp"] as const;
@@ -16,9 +15,7 @@ export const IMAGE_CONTENT_TYPES = ["image/png", "image/jpeg", "image/webp"] as 
 export const JobType = z.enum(JOB_TYPES);
 export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
-export type FinalJobStatus = (typeof FINAL_JOB_STATUSES)[number];
 export type ImageSource = (typeof IMAGE_SOURCES)[number];
-export const isFinalStatus = (status: string): status is FinalJobStatus => (FINAL_JOB_STATUSES as readonly string[]).includes(status);
 export const ImageContentType = z.enum(IMAGE_CONTENT_TYPES);
 
 /** A bucket key: only `[A-Za-z0-9/_.-]`, no leading `/`, no `..` segment, no empty segment. */

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { JobStatus } from "./common.js";
 import { JobImage } from "./jobs.js";
+import type { JobEventName } from "./names.js";
+
+export { JOB_EVENT_NAMES, TERMINAL_JOB_EVENTS, type JobEventName } from "./names.js";
 
 /**
  * The data of each live event of `GET /api/jobs/{id}/events` (Server-Sent Events), by event
@@ -26,11 +29,7 @@ export const JOB_EVENT_DATA = {
   canceled: JobCanceledEvent,
   timed_out: JobTimedOutEvent,
   end: JobStreamEndEvent,
-} as const;
-
-export type JobEventName = keyof typeof JOB_EVENT_DATA;
-export const JOB_EVENT_NAMES = Object.keys(JOB_EVENT_DATA) as JobEventName[];
-export const TERMINAL_JOB_EVENTS = ["completed", "failed", "canceled", "timed_out"] as const satisfies readonly JobEventName[];
+} as const satisfies Record<JobEventName, z.ZodType>;
 
 /** One live event: its name, its sequence number (null for `end`) and its data. */
 export type JobEvent = { [Name in JobEventName]: { type: Name; id: number | null; data: z.infer<(typeof JOB_EVENT_DATA)[Name]> } }[JobEventName];

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EaselClient } from "@easel/client";
 import { startFakeRunpod } from "../../test/node/fake-runpod.js";
 import { pngBytes, toBase64 } from "../../test/helpers/images.js";
-import { EaselClient } from "../stack/easel-client.js";
 import { loadOrCreateSecrets } from "../stack/local-secrets.js";
 import { statePaths } from "../stack/paths.js";
 import { startStack, type Stack } from "../stack/stack.js";
@@ -74,11 +74,10 @@ const stopEverything = async () => {
 cleanUpOnSignals(stopEverything);
 try {
   stack = await startStack({ stateDir, ports: { worker: 0, s3: 0, runner: 0 }, vars: { RUNPOD_API_BASE: runpodUrl } });
-  const admin = new EaselClient(stack.workerUrl);
-  const maker = new JobMaker(admin, stack.secrets.ADMIN_TOKEN, "bench", runpodUrl);
+  const maker = new JobMaker(stack.workerUrl, stack.secrets.ADMIN_TOKEN, "bench", runpodUrl);
   const contract = await contractImages(maker, stack.workerUrl);
   const legacy = await legacyBytes(maker);
-  const report = await admin.storageReport(stack.secrets.ADMIN_TOKEN);
+  const report = await new EaselClient({ baseUrl: stack.workerUrl, adminToken: stack.secrets.ADMIN_TOKEN }).reports.storage();
 
   console.log("Each row: a webhook POSTed to `wrangler dev` until its answer (verify, JobAssembler, HEAD or upload, D1 write).\n");
   console.log("| webhook | count | body bytes | median ms | p90 ms |");

@@ -1,42 +1,52 @@
-import type { EaselClient, Job, JobEvent } from "./easel-client.js";
+import type { EaselClient, Job, JobEvent } from "@easel/client";
 import { ProgressBoard } from "./progress-board.js";
-import { contentImage, styleImage } from "./sample-images.js";
+import type { SampleFiles } from "./sample-images.js";
 
 export type WatchedJob = { label: string; job: Job; events: JobEvent[] };
 
-/** Follows a job's live events to its end, feeding its progress bar; returns the job as it ended. */
+/** What a live event says on the job's progress bar: how far, and a note (undefined: nothing to show). */
+function shown(event: JobEvent, expected: number, images: number): [percent: number, note: string] | undefined {
+  switch (event.type) {
+    case "progress":
+      return [event.data.progress, event.data.message ?? "running"];
+    case "image":
+      return [(95 * images) / expected, `image ${images} of ${expected} delivered`];
+    case "completed":
+      return [100, `completed: ${event.data.images} images`];
+    case "failed":
+    case "canceled":
+    case "timed_out":
+      return [0, `${event.type}: ${event.data.error}`];
+    default:
+      return undefined;
+  }
+}
+
+/** Follows a job's live events to their end, feeding its progress bar; returns the job as it ended. */
 export async function watchJob(api: EaselClient, label: string, job: Job, board: ProgressBoard): Promise<WatchedJob> {
   const events: JobEvent[] = [];
   const expected = Number(job.input.num_images) || 1;
   let images = 0;
-  for await (const event of api.events(job.id)) {
+  for await (const event of api.jobs.events(job.id)) {
     events.push(event);
-    const { payload } = event;
-    if (event.event === "progress") {
-      board.update(label, Number(payload.progress), typeof payload.message === "string" ? payload.message : "running");
-    } else if (event.event === "image") {
-      images += 1;
-      board.update(label, (95 * images) / expected, `image ${images} of ${expected} delivered`);
-    } else if (event.event === "completed") {
-      board.update(label, 100, `completed: ${String(payload.images)} images`);
-    } else if (["failed", "canceled", "timed_out"].includes(event.event)) {
-      board.update(label, 0, `${event.event}: ${String(payload.error)}`);
-    }
+    if (event.type === "image") images += 1;
+    const line = shown(event, expected, images);
+    if (line) board.update(label, ...line);
   }
-  return { label, job: await api.getJob(job.id), events };
+  return { label, job: await api.jobs.get(job.id), events };
 }
 
-/** The two demo jobs, submitted at once: a text-to-image job and a style transfer of uploaded images. */
-export async function runDemoJobs(api: EaselClient): Promise<WatchedJob[]> {
+/** The two demo jobs, submitted at once: a text-to-image job and a style transfer of the two sample files, uploaded. */
+export async function runDemoJobs(api: EaselClient, samples: SampleFiles): Promise<WatchedJob[]> {
   const board = new ProgressBoard(["text-to-image", "style-transfer"]);
-  const [styleKey, contentKey] = await Promise.all([api.upload(styleImage(), "image/png"), api.upload(contentImage(), "image/png")]);
-  const textToImage = await api.createJob({
+  const [style, content] = await Promise.all([api.uploads.upload(samples.style), api.uploads.upload(samples.content)]);
+  const textToImage = await api.jobs.create({
     type: "text-to-image",
     input: { prompt: "a lighthouse on a cliff at dusk, oil painting", width: 512, height: 512, steps: 20, num_images: 2 },
   });
-  const styleTransfer = await api.createJob({
+  const styleTransfer = await api.jobs.create({
     type: "style-transfer",
-    input: { style_image: styleKey, content_image: contentKey, width: 512, height: 512, strength: 0.7, num_images: 2 },
+    input: { style_image: style.key, content_image: content.key, width: 512, height: 512, strength: 0.7, num_images: 2 },
   });
   return Promise.all([watchJob(api, "text-to-image", textToImage, board), watchJob(api, "style-transfer", styleTransfer, board)]);
 }

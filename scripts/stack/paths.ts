@@ -1,8 +1,15 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { STACK_FILE } from "../../packages/client/src/cli/local-stack.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The demo's two input images, kept for trying the CLI with (`npx easel run style-transfer --style … --content …`). */
+export const SAMPLES_DIR = join(REPO_ROOT, ".easel", "samples");
+
+/** A store mode's state folder in a checkout: each mode keeps its own jobs and images (a job listed in one has its images in that store). */
+export const stateDirFor = (root: string, store: string) => (store === "presigned" ? join(root, ".easel") : join(root, ".easel", store));
 
 /** Everything the stack keeps between runs, under one ignored folder. */
 export type StatePaths = {
@@ -13,6 +20,8 @@ export type StatePaths = {
   logs: string;
   secrets: string;
   apiKey: string;
+  /** Present while the stack runs: how the CLI finds it. */
+  stackFile: string;
 };
 
 export function statePaths(root: string): StatePaths {
@@ -23,6 +32,7 @@ export function statePaths(root: string): StatePaths {
     logs: join(root, "logs"),
     secrets: join(root, "dev.vars"),
     apiKey: join(root, "api-key.json"),
+    stackFile: join(root, STACK_FILE),
   };
   for (const directory of [paths.root, paths.logs]) {
     if (!existsSync(directory)) mkdirSync(directory, { recursive: true });

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 
 /** Small PNGs drawn in code, so the demo and the tests need no image files: a content and a style image. */
@@ -47,4 +49,15 @@ export function styleImage(size = 256): Uint8Array<ArrayBuffer> {
     const swirl = Math.atan2(v, u) * 3 + Math.hypot(u, v) * 18;
     return [128 + 127 * Math.sin(swirl), 100 + 90 * Math.sin(swirl + 2.1), 150 + 100 * Math.sin(swirl + 4.2)];
   });
+}
+
+export type SampleFiles = { style: string; content: string };
+
+/** The two images as files in `directory` (the demo uploads them from there; the README's CLI example reuses them). */
+export function writeSampleImages(directory: string): SampleFiles {
+  mkdirSync(directory, { recursive: true });
+  const files = { style: join(directory, "style.png"), content: join(directory, "content.png") };
+  writeFileSync(files.style, styleImage());
+  writeFileSync(files.content, contentImage());
+  return files;
 }

@@ -6,6 +6,7 @@ import { checkPrerequisites } from "./preflight.js";
 import { killAllNow, type ManagedProcess } from "./processes.js";
 import { describeStore, startStore, storeVars, type ExternalS3, type LocalS3Server, type StackStore, type StoreMode } from "./object-store.js";
 import { startRunner } from "./runner.js";
+import { removeStackFile, writeStackFile } from "./stack-file.js";
 import { startWorker } from "./worker.js";
 
 export type StackOptions = {
@@ -46,6 +47,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const step = options.onStep ?? (() => undefined);
   checkPrerequisites();
   const paths = statePaths(options.stateDir);
+  const mode = options.store ?? "presigned";
   const secrets = loadOrCreateSecrets(paths.secrets);
   const ports = {
     worker: await portOrFree(options.ports.worker, "the Worker", "EASEL_PORT"),
@@ -57,14 +59,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const processes: ManagedProcess[] = [];
   let store: StackStore | undefined;
   let stopping = false;
+  let announced = false;
+  // Only a stack file this start wrote: a start that fails must not remove a running stack's.
+  const forgetStack = () => {
+    if (announced) removeStackFile(paths.stackFile);
+  };
   const stop = async () => {
     stopping = true;
+    forgetStack();
+    process.off("exit", forgetStack);
     await Promise.all(processes.map((part) => part.stop()));
     await store?.stop();
   };
   try {
     store = await startStore({
-      mode: options.store ?? "presigned",
+      mode,
       server: options.s3Server,
       external: options.externalS3,
       directory: paths.s3,
@@ -90,6 +99,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     processes.push(worker.process);
     step(`Worker ${worker.url}`);
+    writeStackFile(paths.stackFile, { workerUrl: worker.url, store: mode, apiKeyFile: paths.apiKey, secretsFile: paths.secrets, startedAt: new Date().toISOString() });
+    announced = true;
+    // However this process ends (a second Ctrl-C exits at once), its stack file goes: the CLI would try a stack that is gone.
+    process.on("exit", forgetStack);
     const unexpectedExit = Promise.race(
       processes.map(async (part) => {
         const how = await part.exited;

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { buildBrowserClient } from "./browser-client.js";
 import { waitUntilHealthy } from "./health.js";
 import { REPO_ROOT, WRANGLER_BIN } from "./paths.js";
 import { HOST } from "./ports.js";
@@ -25,8 +26,9 @@ export type WorkerOptions = {
   vars: Record<string, string>;
 };
 
-/** `wrangler dev` on loopback with local D1 and Durable Objects persisted under `persistTo`. */
+/** `wrangler dev` on loopback with local D1 and Durable Objects persisted under `persistTo`, serving the gallery with this checkout's client. */
 export async function startWorker(options: WorkerOptions): Promise<{ process: ManagedProcess; url: string }> {
+  await buildBrowserClient();
   const url = `http://${HOST}:${options.port}`;
   const vars = { PUBLIC_BASE_URL: url, ENVIRONMENT: "local", ...options.vars };
   const worker = startProcess({

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { EaselClient } from "../../packages/client/src/index.js";
+import { EaselClient } from "@easel/client";
 import { VENV_PYTHON } from "../../scripts/stack/paths.js";
 import { stack } from "./support.js";
 

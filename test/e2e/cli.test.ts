@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { EaselClient } from "../../packages/client/src/index.js";
-import { REPO_ROOT } from "../../scripts/stack/paths.js";
+import { EaselClient } from "@easel/client";
+import { REPO_ROOT, stateDirFor } from "../../scripts/stack/paths.js";
 import { contentImage, styleImage } from "../../scripts/stack/sample-images.js";
 import { stack } from "./support.js";
 
@@ -95,20 +95,46 @@ describe("the easel CLI against the local stack", () => {
     expect(refused.stderr).toMatch(/unauthorized, HTTP 401/);
   });
 
-  it("finds the local stack by itself from .easel/ when nothing is configured", async () => {
-    const env = await connection("cli-local");
-    const repo = join(scratch, "repo");
-    mkdirSync(join(repo, ".easel"), { recursive: true });
-    mkdirSync(join(repo, "some", "folder"), { recursive: true });
-    writeFileSync(join(repo, ".easel", "api-key.json"), JSON.stringify({ key: env.EASEL_API_KEY }));
-    writeFileSync(join(repo, ".easel", "dev.vars"), `ADMIN_TOKEN=${env.EASEL_ADMIN_TOKEN}\n`);
-    writeFileSync(join(repo, ".easel", "stack.json"), JSON.stringify({ workerUrl: env.EASEL_API_URL }));
-    const found = await easel(["--json", "keys", "list", "--owner", "nobody-at-all"], { cwd: join(repo, "some", "folder") });
+  it("finds the running local stack by itself from its stack file, and runs a style transfer through it", async () => {
+    const stackFile = join(stateDirFor(stack().root, stack().store.mode), "stack.json");
+    expect(JSON.parse(readFileSync(stackFile, "utf8"))).toMatchObject({ workerUrl: stack().workerUrl, store: stack().store.mode });
+    const inside = join(stack().root, "some", "folder");
+    mkdirSync(inside, { recursive: true });
+    const style = join(scratch, "found-style.png");
+    const content = join(scratch, "found-content.png");
+    writeFileSync(style, styleImage(128));
+    writeFileSync(content, contentImage(128));
+    const out = join(scratch, "found");
+    // Nothing configured: the key, the URL and (network-volume mode) the upload route all come from the stack.
+    const ran = await easel(["run", "style-transfer", "--style", style, "--content", content, "--num-images", "1", "--width", "128", "--height", "128", "--out", out], { cwd: inside });
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(readdirSync(out)).toHaveLength(1);
+    const report = await easel(["storage-report"], { cwd: inside });
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/style-transfer\s*│/);
+  });
+
+  it("ignores a stack file whose Worker does not answer, saying so", async () => {
+    const repo = join(scratch, "stale-repo");
+    mkdirSync(join(repo, ".easel", "network-volume"), { recursive: true });
+    const live = readFileSync(join(stateDirFor(stack().root, stack().store.mode), "stack.json"), "utf8");
+    const stale = { ...JSON.parse(live), workerUrl: "http://127.0.0.1:9", startedAt: new Date().toISOString() };
+    writeFileSync(join(repo, ".easel", "stack.json"), JSON.stringify(stale));
+    writeFileSync(join(repo, ".easel", "network-volume", "stack.json"), live);
+    const found = await easel(["jobs", "list", "--json"], { cwd: repo });
     expect(found.code, found.stderr).toBe(0);
-    expect(JSON.parse(found.stdout)).toEqual([]);
-    const nowhere = await easel(["jobs", "list"], { cwd: scratch });
+    expect(JSON.parse(found.stdout)).toEqual(expect.any(Array));
+    expect(found.stderr).toContain("ignoring .easel/stack.json: its Worker (http://127.0.0.1:9) does not answer");
+
+    rmSync(join(repo, ".easel", "network-volume", "stack.json"));
+    const nowhere = await easel(["jobs", "list"], { cwd: repo });
     expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain("ignoring .easel/stack.json");
     expect(nowhere.stderr).toMatch(/no API to talk to/);
+    const outside = await easel(["jobs", "list"], { cwd: scratch });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/no API to talk to/);
+    expect(outside.stderr).not.toContain("easel run text-to-image");
   });
 
   it("explains a bad call with the usage and exit code 2", async () => {

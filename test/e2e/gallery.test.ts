@@ -1,12 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EaselClient } from "../../scripts/stack/easel-client.js";
 import { REPO_ROOT } from "../../scripts/stack/paths.js";
 import { contentImage, styleImage } from "../../scripts/stack/sample-images.js";
-import { stack } from "./support.js";
+import { adminClient, stack } from "./support.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const SCREENSHOT = () => join(REPO_ROOT, "test-results", `gallery-${stack().name}.png`);
@@ -40,6 +39,11 @@ async function submitAndExpectImages(count: number) {
   await page.locator('[data-testid="job-status"][data-status="completed"]').waitFor({ timeout: 60_000 });
   const images = page.locator('[data-testid="job-images"] img');
   await expect.poll(() => images.count()).toBe(count);
+  await expectLoaded(images);
+}
+
+/** Every image the locator finds has loaded real pixels (a broken or missing URL leaves naturalWidth at 0). */
+async function expectLoaded(images: Locator) {
   for (const image of await images.all()) {
     await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth)).toBeGreaterThan(0);
   }
@@ -47,7 +51,7 @@ async function submitAndExpectImages(count: number) {
 
 describe("the gallery, in headless Chromium", () => {
   it("takes an API key, runs a text-to-image job and a style transfer uploaded from the browser, and shows their images", async () => {
-    const { key } = await new EaselClient(stack().workerUrl).createApiKey(stack().adminToken, "e2e-gallery");
+    const { key } = await adminClient().keys.create({ owner: "e2e-gallery" });
     await page.goto(stack().workerUrl);
     await page.fill("#api-key", key);
     await page.click("#key-form button");
@@ -66,6 +70,10 @@ describe("the gallery, in headless Chromium", () => {
 
     await expect.poll(() => page.locator("#jobs li").count()).toBe(2);
     await expect.poll(() => page.locator("#jobs li").first().textContent()).toContain("style-transfer · completed · 3 images");
+    // The past jobs' thumbnails: the list's own display URLs (include=urls), loaded in this store mode.
+    const thumbnails = page.locator("#jobs li img.thumb");
+    await expect.poll(() => thumbnails.count()).toBe(2);
+    await expectLoaded(thumbnails);
 
     mkdirSync(dirname(SCREENSHOT()), { recursive: true });
     await page.screenshot({ path: SCREENSHOT(), fullPage: true });

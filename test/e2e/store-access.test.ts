@@ -1,5 +1,5 @@
+import type { EaselClient } from "@easel/client";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EaselClient } from "../../scripts/stack/easel-client.js";
 import { contentImage } from "../../scripts/stack/sample-images.js";
 import { clientFor, stack } from "./support.js";
 
@@ -8,7 +8,7 @@ let key: string;
 
 beforeAll(async () => {
   api = await clientFor("e2e-store-access");
-  key = await api.upload(contentImage(32), "image/png");
+  ({ key } = await api.uploads.upload(contentImage(32)));
 });
 
 // versitygw, like RunPod's volume S3 API and a private bucket: the Worker's signed requests and
@@ -25,7 +25,7 @@ describe("the S3 server, to a request that Easel did not sign", () => {
     const target = key.replace(/[^/]+$/, "anonymous.png");
     const put = await fetch(objectUrl(target), { method: "PUT", headers: { "content-type": "image/png" }, body: contentImage(32) });
     expect(put.status).toBe(403);
-    await expect(api.createJob({ type: "style-transfer", input: { style_image: target, content_image: key } })).rejects.toMatchObject({ status: 422 });
+    await expect(api.jobs.create({ type: "style-transfer", input: { style_image: target, content_image: key } })).rejects.toMatchObject({ status: 422 });
   });
 
   it("refuses a URL signed the old way (SigV2 query parameters): only SigV4 is taken", async () => {

@@ -3,23 +3,32 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { inject } from "vitest";
-import { EaselClient, type Job, type JobEvent } from "../../scripts/stack/easel-client.js";
+import { EaselClient, type JobEvent } from "@easel/client";
 
 export const stack = () => inject("e2e");
 
+/** The stack's API as its operator (the admin token): keys, reports. */
+export const adminClient = () => new EaselClient({ baseUrl: stack().workerUrl, adminToken: stack().adminToken });
+
 /** A client with a fresh API key of its own owner, so files never see each other's jobs. */
 export async function clientFor(owner: string): Promise<EaselClient> {
-  const { workerUrl, adminToken } = stack();
-  const api = new EaselClient(workerUrl);
-  const { key } = await api.createApiKey(adminToken, `${owner}-${randomBytes(4).toString("hex")}`);
-  return api.withKey(key);
+  const { key } = await adminClient().keys.create({ owner: `${owner}-${randomBytes(4).toString("hex")}` });
+  return new EaselClient({ baseUrl: stack().workerUrl, apiKey: key });
 }
 
 /** Every event of a job's stream, until the stream closes. */
 export async function collectEvents(api: EaselClient, jobId: string, lastEventId?: number): Promise<JobEvent[]> {
   const events: JobEvent[] = [];
-  for await (const event of api.events(jobId, lastEventId)) events.push(event);
+  for await (const event of api.jobs.events(jobId, { lastEventId })) events.push(event);
   return events;
+}
+
+type EventData = { [Event in JobEvent as Event["type"]]: Event["data"] };
+
+/** The event's data, when it is an event of that name. */
+export function dataOf<Name extends keyof EventData>(event: JobEvent | undefined, name: Name): EventData[Name] {
+  if (event?.type !== name) throw new Error(`expected a ${name} event, got ${event ? event.type : "none"}`);
+  return event.data as EventData[Name];
 }
 
 /** Reads a stream until `until` matches an event; returns the events so far and leaves the stream open. */
@@ -29,7 +38,7 @@ export async function eventsUntil(stream: AsyncGenerator<JobEvent>, until: (even
     events.push(next.value);
     if (until(next.value)) return events;
   }
-  throw new Error(`the stream closed before the awaited event; got ${events.map((event) => event.event).join(", ")}`);
+  throw new Error(`the stream closed before the awaited event; got ${events.map((event) => event.type).join(", ")}`);
 }
 
 export const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -45,11 +54,6 @@ export async function fetchImage(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
-}
-
-export async function waitForEnd(api: EaselClient, jobId: string): Promise<Job> {
-  await collectEvents(api, jobId);
-  return api.getJob(jobId);
 }
 
 export type ColumnFigures = { table: string; column: string; rows: number; blobs: number; longest: number };

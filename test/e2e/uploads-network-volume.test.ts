@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { EaselClient, Upload } from "@easel/client";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EaselClient, Upload } from "../../scripts/stack/easel-client.js";
 import { contentImage } from "../../scripts/stack/sample-images.js";
 import { clientFor, stack } from "./support.js";
 
@@ -17,7 +17,7 @@ const messageOf = async (response: Response) => ((await response.json()) as { er
 describe("uploads taken by the Worker, for a store that cannot presign", () => {
   it("go through the Worker's signed upload route into the volume's folder, byte for byte", async () => {
     const bytes = contentImage(96);
-    const upload = await api.askUpload("image/png", bytes.byteLength);
+    const upload = await api.uploads.create({ contentType: "image/png", contentLength: bytes.byteLength });
     expect(upload.url.startsWith(`${stack().workerUrl}/api/uploads/`)).toBe(true);
     const response = await put(upload, bytes);
     expect(response.status).toBe(200);
@@ -27,15 +27,15 @@ describe("uploads taken by the Worker, for a store that cannot presign", () => {
 
   it("refuses bytes that are not an image with 415", async () => {
     const text = new TextEncoder().encode("#!/bin/sh\necho not an image\n");
-    const upload = await api.askUpload("image/png", text.byteLength);
+    const upload = await api.uploads.create({ contentType: "image/png", contentLength: text.byteLength });
     const response = await put(upload, text);
     expect(response.status).toBe(415);
     expect(await messageOf(response)).toMatch(/not a PNG, JPEG or WebP image/);
   });
 
   it("refuses an oversized upload with 413, when asked for and when its Content-Length says so", async () => {
-    await expect(api.askUpload("image/png", 20 * 1024 * 1024 + 1)).rejects.toMatchObject({ status: 413 });
-    const upload = await api.askUpload("image/png", 1000);
+    await expect(api.uploads.create({ contentType: "image/png", contentLength: 20 * 1024 * 1024 + 1 })).rejects.toMatchObject({ status: 413 });
+    const upload = await api.uploads.create({ contentType: "image/png", contentLength: 1000 });
     const oversized = new Uint8Array(20 * 1024 * 1024 + 1);
     oversized.set(contentImage(32));
     const response = await put(upload, oversized, { "content-type": "image/png" });
@@ -45,7 +45,7 @@ describe("uploads taken by the Worker, for a store that cannot presign", () => {
 
   it("refuses a tampered upload URL with 403, and a PUT of another size than signed", async () => {
     const bytes = contentImage(48);
-    const upload = await api.askUpload("image/png", bytes.byteLength);
+    const upload = await api.uploads.create({ contentType: "image/png", contentLength: bytes.byteLength });
     const url = new URL(upload.url);
     url.searchParams.set("expires", String(Number(url.searchParams.get("expires")) + 86_400));
     const tampered = await put({ ...upload, url: url.toString() }, bytes);

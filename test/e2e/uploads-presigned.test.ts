@@ -1,7 +1,7 @@
+import type { EaselClient } from "@easel/client";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EaselClient } from "../../scripts/stack/easel-client.js";
 import { contentImage } from "../../scripts/stack/sample-images.js";
-import { clientFor, waitForEnd } from "./support.js";
+import { clientFor } from "./support.js";
 
 let api: EaselClient;
 
@@ -12,7 +12,7 @@ beforeAll(async () => {
 describe("uploads through presigned URLs, checked by the S3 server itself", () => {
   it("takes exactly the declared bytes, and the store refuses a PUT over the declared size", async () => {
     const bytes = contentImage(64);
-    const upload = await api.askUpload("image/png", bytes.byteLength);
+    const upload = await api.uploads.create({ contentType: "image/png", contentLength: bytes.byteLength });
     expect(new URL(upload.url).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
 
     const padded = new Uint8Array(bytes.byteLength + 1024);
@@ -21,15 +21,15 @@ describe("uploads through presigned URLs, checked by the S3 server itself", () =
     expect(over.status).toBe(403);
     expect(await over.text()).toContain("SignatureDoesNotMatch");
     // Nothing was parked under the key: a job naming it is refused before it is recorded.
-    await expect(api.createJob({ type: "style-transfer", input: { style_image: upload.key, content_image: upload.key } })).rejects.toMatchObject({ status: 422 });
+    await expect(api.jobs.create({ type: "style-transfer", input: { style_image: upload.key, content_image: upload.key } })).rejects.toMatchObject({ status: 422 });
 
     const exact = await fetch(upload.url, { method: upload.method, headers: upload.headers, body: bytes });
     expect(exact.status).toBe(200);
-    const job = await api.createJob({ type: "style-transfer", input: { style_image: upload.key, content_image: upload.key, width: 64, height: 64 } });
-    expect(await waitForEnd(api, job.id)).toMatchObject({ status: "completed" });
+    const job = await api.jobs.create({ type: "style-transfer", input: { style_image: upload.key, content_image: upload.key, width: 64, height: 64 } });
+    expect(await api.jobs.wait(job.id)).toMatchObject({ status: "completed" });
   });
 
   it("refuses to hand out a URL for more than the maximum image size", async () => {
-    await expect(api.askUpload("image/png", 20 * 1024 * 1024 + 1)).rejects.toMatchObject({ status: 413 });
+    await expect(api.uploads.create({ contentType: "image/png", contentLength: 20 * 1024 * 1024 + 1 })).rejects.toMatchObject({ status: 413 });
   });
 });

@@ -1,4 +1,4 @@
-"""A real S3 server (s3rver, under Node) and a SigV4 presigner for it, like the Worker's (aws4fetch)."""
+"""A real S3 server (s3rver, started by the local stack's own launcher under Node) and a SigV4 presigner for it, like the Worker's (aws4fetch)."""
 import json
 import shutil
 import subprocess
@@ -13,7 +13,7 @@ from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[3]
 NODE = REPO / "node_modules" / ".bin" / "node"
-SCRIPT = Path(__file__).with_name("s3rver.mjs")
+SCRIPT = REPO / "scripts" / "stack" / "s3rver.ts"
 BUCKET = "easel-handler-test"
 CREDENTIALS = {"aws_access_key_id": "S3RVER", "aws_secret_access_key": "S3RVER"}
 
@@ -42,7 +42,7 @@ class S3Server:
 
     def start(self) -> None:
         """Starts the server (again, after stop(): same port and objects, so URLs presigned before still work)."""
-        self.process = subprocess.Popen([str(NODE), str(SCRIPT), self.directory, BUCKET, str(self.port)], cwd=REPO,
+        self.process = subprocess.Popen([str(NODE), "--import", "tsx", str(SCRIPT), self.directory, BUCKET, str(self.port)], cwd=REPO,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if not line:

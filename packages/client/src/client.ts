@@ -1,10 +1,11 @@
 import { jobEvents, type EventsOptions } from "./events.js";
 import { call, requireToken, type Transport } from "./http.js";
-import { uploadImage, type UploadSource, type UploadedImage } from "./uploads.js";
+import { EaselError } from "./errors.js";
+import { createUpload, uploadImage, type UploadSource, type UploadedImage } from "./uploads.js";
 import { verifyWebhook, type WebhookHeaders } from "./webhooks.js";
 import type {
-  ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreateJobInput, CreatedApiKey, Job, JobEvent, JobList, JobSummary,
-  ListApiKeysQuery, ListJobsInput, StorageReport, UsageQuery, UsageReport,
+  ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreateJobInput, CreatedApiKey, CreateUploadRequest, Job, JobEvent, JobList, JobSummary,
+  ListApiKeysQuery, ListJobsInput, StorageReport, Upload, UsageQuery, UsageReport,
 } from "./types.js";
 
 export type EaselClientOptions = {
@@ -44,6 +45,11 @@ export class EaselClient {
 
   private admin(what: string) {
     return requireToken(this.adminToken, `${what} (admin)`);
+  }
+
+  /** The bytes of a file path: only on Node (the `@easel/client` entry point there reads files). */
+  protected readPath(path: string): Promise<Uint8Array> {
+    return Promise.reject(new EaselError("unsupported_source", `uploads.upload(${JSON.stringify(path)}): file paths can be read on Node only; give the bytes, a Blob or a File`));
   }
 
   readonly jobs = {
@@ -91,7 +97,9 @@ export class EaselClient {
   readonly uploads = {
     /** Uploads an input image (style or content of a style transfer); answers its key. */
     upload: (source: UploadSource, options: { contentType?: string } = {}): Promise<UploadedImage> =>
-      uploadImage(this.transport, this.key("uploads.upload"), source, options.contentType),
+      uploadImage(this.transport, this.key("uploads.upload"), source, (path) => this.readPath(path), options.contentType),
+    /** Only the first step of `upload`: where to PUT exactly `contentLength` bytes, and with which headers. */
+    create: (request: CreateUploadRequest): Promise<Upload> => createUpload(this.transport, this.key("uploads.create"), request),
   };
 
   readonly webhooks = {

@@ -9,6 +9,8 @@ export type EventsOptions = {
   signal?: AbortSignal;
   /** Reconnections in a row without an event before giving up. */
   maxReconnects?: number;
+  /** Called whenever the stream is open (the server answered), at first and after each reconnection. */
+  onOpen?: () => void;
 };
 
 const DEFAULT_RETRY_MS = 2000;
@@ -49,6 +51,7 @@ export async function* jobEvents(transport: Transport, apiKey: string, jobId: st
     if (response) {
       if (response.status === 204) return;
       if (!response.ok || !response.body) throw await EaselError.fromResponse(response, `GET ${path}`);
+      options.onOpen?.();
       const events = response.body
         .pipeThrough(new TextDecoderStream())
         .pipeThrough(new EventSourceParserStream({ onRetry: (ms) => (retryMs = ms) }));

@@ -6,6 +6,7 @@ export type {
   CreateApiKeyRequest,
   CreateJobRequest,
   CreatedApiKey,
+  CreateUploadRequest,
   Job,
   JobEvent,
   JobEventName,

@@ -1,10 +1,12 @@
 import { EaselError } from "./errors.js";
 import { call, networkError, type Transport } from "./http.js";
-import type { Upload } from "./types.js";
+import type { CreateUploadRequest, Upload } from "./types.js";
 
-/** What `uploads.upload` takes: the bytes, a Blob or File, or a path on this machine (Node). */
+/** What `uploads.upload` takes: the bytes, a Blob or File, or (from Node only) a path on this machine. */
 export type UploadSource = Uint8Array | ArrayBuffer | Blob | string;
 export type UploadedImage = { key: string; contentType: string; contentLength: number };
+/** Reads a file path into bytes; only the Node entry point has one. */
+export type PathReader = (path: string) => Promise<Uint8Array>;
 
 const EXTENSION_TYPES = new Map([["png", "image/png"], ["jpg", "image/jpeg"], ["jpeg", "image/jpeg"], ["webp", "image/webp"]]);
 
@@ -17,29 +19,29 @@ export function sniffContentType(bytes: Uint8Array): string | null {
   return null;
 }
 
-async function readSource(source: UploadSource): Promise<{ bytes: Uint8Array<ArrayBuffer>; type: string | null }> {
+async function readSource(source: UploadSource, readPath: PathReader): Promise<{ bytes: Uint8Array<ArrayBuffer>; type: string | null }> {
   if (typeof source === "string") {
-    // Named at run time, so the library needs no Node types and loads in browsers and Workers too.
-    const fs = "node:fs/promises";
-    const { readFile } = (await import(fs)) as { readFile(path: string): Promise<Uint8Array> };
-    const bytes = new Uint8Array(await readFile(source));
+    const bytes = new Uint8Array(await readPath(source));
     return { bytes, type: EXTENSION_TYPES.get(source.split(".").pop()!.toLowerCase()) ?? null };
   }
   if (source instanceof Blob) return { bytes: new Uint8Array(await source.arrayBuffer()), type: source.type || null };
   return { bytes: new Uint8Array(source instanceof ArrayBuffer ? source.slice(0) : source.slice()), type: null };
 }
 
+/** `POST /api/uploads`: where to PUT an input image of this type and exact size, and with which headers. */
+export async function createUpload(transport: Transport, apiKey: string, request: CreateUploadRequest): Promise<Upload> {
+  return (await call<Upload>(transport, "/api/uploads", { method: "POST", token: apiKey, body: request })).body;
+}
+
 /**
  * Asks `POST /api/uploads` where to put the image, then PUTs exactly its bytes to `url` with the
  * given `headers`: a presigned PUT to the bucket, or the Worker's own signed upload route, alike.
  */
-export async function uploadImage(transport: Transport, apiKey: string, source: UploadSource, contentType?: string): Promise<UploadedImage> {
-  const { bytes, type } = await readSource(source);
+export async function uploadImage(transport: Transport, apiKey: string, source: UploadSource, readPath: PathReader, contentType?: string): Promise<UploadedImage> {
+  const { bytes, type } = await readSource(source, readPath);
   const chosen = contentType ?? sniffContentType(bytes) ?? type;
   if (!chosen) throw new EaselError("unknown_content_type", "cannot tell the image's type: give contentType (image/png, image/jpeg or image/webp)");
-  const { body: upload } = await call<Upload>(transport, "/api/uploads", {
-    method: "POST", token: apiKey, body: { contentType: chosen, contentLength: bytes.byteLength },
-  });
+  const upload = await createUpload(transport, apiKey, { contentType: chosen as CreateUploadRequest["contentType"], contentLength: bytes.byteLength });
   let put: Response;
   try {
     put = await transport.fetch(upload.url, { method: upload.method ?? "PUT", headers: upload.headers, body: bytes });

@@ -118,9 +118,11 @@ describe("EaselClient jobs.events", () => {
     await finishJob(job.id, 2);
 
     const events: JobEvent[] = [];
-    for await (const event of easel.jobs.events(job.id)) events.push(event);
+    let opened = 0;
+    for await (const event of easel.jobs.events(job.id, { onOpen: () => opened++ })) events.push(event);
     expect(events.map((event) => [event.type, event.id])).toEqual([["image", 1], ["image", 2], ["completed", 3], ["end", null]]);
     expect(resumedWith).toEqual([null, "1"]);
+    expect(opened).toBe(2);
     const image = events[0]!;
     if (image.type !== "image") throw new Error("expected an image event");
     expect(image.data).toMatchObject({ index: 0, key: `jobs/${owner}/${job.id}/0.png`, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -146,6 +148,24 @@ describe("EaselClient uploads", () => {
     const job = await easel.jobs.create({ type: "style-transfer", input: { style_image: fromBytes.key, content_image: fromBlob.key } });
     expect(job.status).toBe("queued");
     expect(await failure(easel.uploads.upload(new Uint8Array([1, 2, 3])))).toMatchObject({ code: "unknown_content_type" });
+  });
+
+  it("gives the upload's first step alone: where to PUT exactly the declared bytes", async () => {
+    const easel = await clientFor("client_upload_steps");
+    const upload = await easel.uploads.create({ contentType: "image/png", contentLength: 300 });
+    expect(upload).toMatchObject({ key: expect.stringMatching(/^uploads\/client_upload_steps\/.+\.png$/), method: "PUT", headers: { "content-type": "image/png" } });
+    expect(await failure(easel.uploads.create({ contentType: "image/png", contentLength: 20 * 1024 * 1024 + 1 }))).toMatchObject({ status: 413 });
+  });
+
+  it("refuses a file path outside Node, before asking the API for anything", async () => {
+    const asked: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      asked.push(new Request(input, init).url);
+      return workerFetch(input, init);
+    };
+    const easel = await clientFor("client_upload_path", counting);
+    expect(await failure(easel.uploads.upload("style.png"))).toMatchObject({ code: "unsupported_source", message: expect.stringMatching(/Node only/) });
+    expect(asked).toEqual([]);
   });
 });
 

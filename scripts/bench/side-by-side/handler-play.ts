@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { EaselClient } from "@easel/client";
 import { Webhook } from "standardwebhooks";
 import type { HandlerInput, ImageMetadata } from "../../../schema/contract/index.js";
 import { sha256Hex } from "../../../test/helpers/images.js";
-import { EaselClient } from "../../stack/easel-client.js";
 
 /**
  * Plays a contract-v1 GPU handler for jobs created through Easel's API: reads the input the
@@ -45,16 +45,20 @@ export class JobMaker {
   private key: Promise<OwnerKey> | undefined;
   private madeWithKey = 0;
 
+  private readonly admin: EaselClient;
+
   constructor(
-    private readonly admin: EaselClient,
-    private readonly adminToken: string,
+    private readonly workerUrl: string,
+    adminToken: string,
     readonly owner: string,
     private readonly runpodUrl: string,
-  ) {}
+  ) {
+    this.admin = new EaselClient({ baseUrl: workerUrl, adminToken });
+  }
 
   private async newKey(): Promise<OwnerKey> {
-    const { key } = await this.admin.createApiKey(this.adminToken, this.owner);
-    return { client: this.admin.withKey(key), authorization: `Bearer ${key}` };
+    const { key } = await this.admin.keys.create({ owner: this.owner });
+    return { client: new EaselClient({ baseUrl: this.workerUrl, apiKey: key }), authorization: `Bearer ${key}` };
   }
 
   // Chosen and counted before any await, so jobs made at once never put more than JOBS_PER_KEY on one key.
@@ -80,7 +84,7 @@ export class JobMaker {
   /** A text-to-image job of `images` images of `width`×`height`, and what the Worker dispatched for it. */
   async make(images: number, width: number, height: number): Promise<PlayedJob> {
     const { client } = await this.keyForNextJob();
-    const job = await client.createJob({ type: "text-to-image", input: { prompt: `bench ${this.owner}`, num_images: images, width, height } });
+    const job = await client.jobs.create({ type: "text-to-image", input: { prompt: `bench ${this.owner}`, num_images: images, width, height } });
     const run = await fetch(`${this.runpodUrl}/_test/runs/${job.id}`);
     if (!run.ok) throw new Error(`no RunPod dispatch recorded for job ${job.id} (${run.status})`);
     const { runpodId, body } = (await run.json()) as { runpodId: string; body: { input: HandlerInput } };

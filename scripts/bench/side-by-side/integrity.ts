@@ -1,4 +1,4 @@
-import type { EaselClient } from "../../stack/easel-client.js";
+import type { EaselClient } from "@easel/client";
 import { completedWebhook, send, type PlayedJob } from "./handler-play.js";
 import { inPool } from "./pool.js";
 import type { Integrity } from "./types.js";
@@ -26,17 +26,16 @@ const sum = (counts: Integrity[]): Integrity =>
 export async function checkEasel(api: EaselClient, workerUrl: string, jobs: PlayedJob[]): Promise<Integrity & { notCompleted: number }> {
   const checked = await inPool(jobs, CHECKS_AT_ONCE, async (job) => {
     const expected = job.input.outputs.length;
-    const rows = count(expected, (await api.getJob(job.jobId)).images.map((image) => image.index));
+    const rows = count(expected, (await api.jobs.get(job.jobId)).images.map((image) => image.index));
     const answer = await send(workerUrl, completedWebhook(job));
     await answer.arrayBuffer();
     if (!answer.ok) throw new Error(`the completed webhook of job ${job.jobId} answered ${answer.status}`);
     const events: number[] = [];
-    for await (const event of api.events(job.jobId, undefined, AbortSignal.timeout(REPLAY_GIVE_UP_MS))) {
-      if (event.event === "image") events.push(Number(event.payload.index));
-      if (event.event === "end") break;
+    for await (const event of api.jobs.events(job.jobId, { signal: AbortSignal.timeout(REPLAY_GIVE_UP_MS) })) {
+      if (event.type === "image") events.push(event.data.index);
     }
     const replayed = count(expected, events);
-    const status = (await api.getJob(job.jobId)).status;
+    const status = (await api.jobs.get(job.jobId)).status;
     return { images: expected, lost: rows.lost, doubled: rows.doubled + replayed.doubled, notCompleted: status === "completed" ? 0 : 1 };
   });
   return { ...sum(checked), notCompleted: checked.reduce((total, job) => total + job.notCompleted, 0) };

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EaselClient } from "../../stack/easel-client.js";
 import { describeFailure } from "../../stack/errors.js";
 import { cleanUpOnSignals } from "../interrupt.js";
 import { JobMaker } from "./handler-play.js";
@@ -67,8 +66,7 @@ async function measure(): Promise<SideBySide> {
   if (easelStart.status === "rejected") throw easelStart.reason;
   if (bareStart.status === "rejected") throw bareStart.reason;
   const { stack, runpodUrl } = easel!;
-  const admin = new EaselClient(stack.workerUrl);
-  const maker = (owner: string) => new JobMaker(admin, stack.secrets.ADMIN_TOKEN, owner, runpodUrl);
+  const maker = (owner: string) => new JobMaker(stack.workerUrl, stack.secrets.ADMIN_TOKEN, owner, runpodUrl);
 
   const ingest = await runIngest(sizes.ingest, { easel: easel!.target, bare: bare!.target }, maker("bench-ingest"), driver, progress);
   progress("visibility");

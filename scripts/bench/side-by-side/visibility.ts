@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
+import type { EaselClient } from "@easel/client";
 import { AwsClient } from "aws4fetch";
 import { pngBytes } from "../../../test/helpers/images.js";
-import { readEvents } from "../../stack/sse.js";
 import type { Stack } from "../../stack/stack.js";
 import { completedWebhook, imageWebhook, putImage, send, type JobMaker } from "./handler-play.js";
 import type { VisibilitySample, VisibilitySizes } from "./types.js";
@@ -37,19 +37,18 @@ class ImageEvents {
 }
 
 /** A live client of the job's events, connected (the stream open at the JobAssembler) when this resolves. */
-async function watchImages(workerUrl: string, authorization: string, jobId: string): Promise<{ events: ImageEvents; ended: Promise<void> }> {
-  const response = await fetch(`${workerUrl}/api/jobs/${jobId}/events`, { headers: { authorization, accept: "text/event-stream" } });
-  if (response.status !== 200 || !response.body) throw new Error(`the events of job ${jobId} answered ${response.status}`);
+async function watchImages(api: EaselClient, jobId: string): Promise<{ events: ImageEvents; ended: Promise<void> }> {
   const events = new ImageEvents();
-  const body = response.body;
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
   const ended = (async () => {
-    for await (const event of readEvents(body)) {
-      if (event.event === "image") events.record(Number((JSON.parse(event.data) as { index: unknown }).index), performance.now());
-      if (event.event === "end") return;
+    for await (const event of api.jobs.events(jobId, { onOpen: opened })) {
+      if (event.type === "image") events.record(event.data.index, performance.now());
     }
   })();
   // Awaited once the job is done; a stream that breaks earlier must not count as an unhandled rejection meanwhile.
   ended.catch(() => undefined);
+  await Promise.race([open, ended]);
   return { events, ended };
 }
 
@@ -80,7 +79,7 @@ export async function runVisibility(sizes: VisibilitySizes, stack: Stack, maker:
   const samples: VisibilitySample[] = [];
   for (let jobNumber = 0; jobNumber < sizes.jobs; jobNumber++) {
     const job = await maker.make(sizes.imagesPerJob, IMAGE.width, IMAGE.height);
-    const { events, ended } = await watchImages(stack.workerUrl, await maker.authorization(), job.jobId);
+    const { events, ended } = await watchImages(await maker.api(), job.jobId);
     for (let index = 0; index < sizes.imagesPerJob; index++) {
       const bareFirst = (jobNumber * sizes.imagesPerJob + index) % 2 === 0;
       const bareBefore = bareFirst ? await barePut(bytes) : undefined;

@@ -27,5 +27,5 @@ export const USAGE = `easel: Easel's API from the command line
   easel storage-report                                                    (admin)
 
 Connection: --url and --key, or EASEL_API_URL and EASEL_API_KEY; admin commands use EASEL_ADMIN_TOKEN.
-Inside the Easel repository, with \`npm start\` running, the local stack is found by itself (.easel/).
+Inside the Easel repository, with \`npm start\` running (either store mode), the local stack is found by itself (.easel/stack.json).
 --json prints what the API answered instead of a table.`;

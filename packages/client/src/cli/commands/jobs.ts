@@ -1,4 +1,4 @@
-import type { EaselClient } from "../../client.js";
+import type { EaselClient } from "../../node.js";
 import type { JobSummary } from "../../types.js";
 import { UsageError } from "../config.js";
 import type { Flags } from "../flags.js";

@@ -1,4 +1,4 @@
-import { EaselClient } from "../../client.js";
+import type { EaselClient } from "../../node.js";
 import type { CreateJobInput, Job } from "../../types.js";
 import { UsageError } from "../config.js";
 import { saveImage } from "../output.js";
