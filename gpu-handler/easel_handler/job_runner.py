@@ -160,6 +160,7 @@ class JobRun:
             missing = sorted(set(range(expected)) - set(self.delivered))
             raise EngineFailed(f"the engine finished with {len(self.delivered)} of {expected} images (missing {missing})")
         delivered = [self.delivered[p] for p in range(expected)]
+        self.reporter.close()  # no progress may follow the job's last word
         try:
             self.announcer.send(completed_event(self.job.job_id, delivered))
         except WebhookUndelivered as error:
@@ -170,6 +171,7 @@ class JobRun:
         self.stop.stop(error)  # whatever still runs (delivery, progress) ends with the job
         log.error("job %s failed: %s", self.job.job_id, error)
         self.deliveries.abandon(wait=1.0)
+        self.reporter.close()  # no progress may follow the job's last word
         if self.stop.origin != WORKER:
             # Its own short patience: the job's deadline may be what ended it, and the Worker still wants the reason.
             last_word = Patience(replace(self.settings.retry, budget=self.settings.deadline_margin),

@@ -105,7 +105,8 @@ export function mutated(body: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
     if (how === 0) delete copy[key];
     else if (how === 1) copy[key] = odd;
     else if (how === 2) copy[`${name}_extra`] = odd;
-    else if (how === 3 && copy[key] && typeof copy[key] === "object") (copy[key] as Record<string, unknown>)[name] = odd;
+    // A nested object gets an extra field; an array is left alone (a field named "length" would resize it).
+    else if (how === 3 && copy[key] && typeof copy[key] === "object" && !Array.isArray(copy[key])) (copy[key] as Record<string, unknown>)[name] = odd;
     else copy[key] = typeof copy[key] === "string" ? `${String(copy[key])}${name}` : odd;
     return copy;
   });
