@@ -41,11 +41,15 @@ describe("JobAssembler: nothing is lost when D1 fails for a while", () => {
     expect(await kept.json()).toMatchObject({ result: "kept", detail: expect.stringMatching(/D1/) });
     expect((await handler.send({ type: "completed", job_id: job.id, images: [image] })).status).toBe(202);
     expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
-    expect((await assemblerState(stub)).job?.status).toBe("completed");
+    const inside = await assemblerState(stub);
+    expect(inside.job?.status).toBe("completed");
+    // The storage is cleared only once D1 holds the job.
+    expect(inside.work.map((work) => work.name)).not.toContain("retention");
 
     await swapDatabase(stub, env.DB);
     expect(await runAlarmAfter(stub, 60_000)).toBe(true);
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key, size: image.size }] });
     expect(await workRow(stub, "settle")).toBeNull();
+    expect(await workRow(stub, "retention")).not.toBeNull();
   });
 });

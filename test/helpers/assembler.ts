@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { Schedule, type WorkName } from "../../workers/assembler/schedule.js";
-import { AssemblerState } from "../../workers/assembler/state.js";
+import { AssemblerState, type ClientWebhookRow } from "../../workers/assembler/state.js";
 
 /** What a JobAssembler holds, read from inside it: the test-only view of its SQLite state. */
 export async function assemblerState(stub: DurableObjectStub<JobAssembler>) {
@@ -16,6 +16,7 @@ export async function assemblerState(stub: DurableObjectStub<JobAssembler>) {
       work: schedule.all(),
       alarm: await state.storage.getAlarm(),
       pieces: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pieces").one().n,
+      clientWebhooks: assembler.job() ? state.storage.sql.exec<ClientWebhookRow>("SELECT * FROM client_webhooks ORDER BY seq").toArray() : [],
     };
   });
 }
@@ -30,6 +31,7 @@ export async function passTime(stub: DurableObjectStub<JobAssembler>, ms: number
   await runInDurableObject(stub, (_, state) => {
     state.storage.sql.exec("UPDATE job SET deadline_at = deadline_at - ?, dispatch_started_at = dispatch_started_at - ?", ms, ms);
     state.storage.sql.exec("UPDATE work SET due_at = due_at - ?", ms);
+    state.storage.sql.exec("UPDATE client_webhooks SET due_at = due_at - ?, first_attempt_at = first_attempt_at - ?", ms, ms);
   });
 }
 

@@ -31,6 +31,7 @@ export async function syncToD1(env: Env, state: AssemblerState): Promise<void> {
         height: image.height,
         sha256: image.sha256,
         source: image.source,
+        deliveredAt: image.delivered_at,
       })
       .onConflictDoNothing(),
   );
@@ -41,7 +42,10 @@ export async function syncToD1(env: Env, state: AssemblerState): Promise<void> {
       progress: Math.round(job.progress),
       error: job.error,
       runpodJobId: job.runpod_job_id,
+      startedAt: job.started_at,
       completedAt: job.completed_at,
+      runpodDelayMs: job.runpod_delay_ms,
+      runpodExecutionMs: job.runpod_execution_ms,
       updatedAt: now,
     })
     .where(eq(jobs.id, job.id));

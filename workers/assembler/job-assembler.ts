@@ -1,24 +1,29 @@
 import { DurableObject } from "cloudflare:workers";
-import type { EaselEvent, JobStatus, RunpodWebhook } from "../../schema/contract/index.js";
+import type { ClientWebhookEvent, EaselEvent, JobStatus, RunpodWebhook } from "../../schema/contract/index.js";
 import type { JobType } from "../../schema/d1.js";
 import { settings } from "../env.js";
 import { RunpodError, cancelJob } from "../services/runpod.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
 import { applyChecked, bytesInHand } from "./apply-checked.js";
 import { checkEvent, conflictWithin, type CheckedEvent } from "./check-events.js";
+import { attemptClientWebhook, recordClientWebhook } from "./client-webhook-outbox.js";
 import { runDeadline } from "./deadline.js";
 import { DISPATCH_CONFIRM_MS, cancelRun, dispatchUnconfirmed, recogniseRun } from "./dispatch.js";
 import { EventFeed, finalEventOnly, renderEvent } from "./event-stream.js";
 import { endJob } from "./finish.js";
 import { reject, type DeliveryOutcome, type Rejection } from "./outcome.js";
 import { Pieces } from "./pieces.js";
-import { interpretRunpod } from "./runpod-signal.js";
+import { interpretRunpod, runpodTimes } from "./runpod-signal.js";
 import { Schedule, type WorkRow } from "./schedule.js";
 import { completionGraceExpired, settle, type SettleContext, type SettleResult } from "./settle.js";
-import { migrate } from "./sqlite-schema.js";
+import { hasTables, migrate } from "./sqlite-schema.js";
 import { AssemblerState, isOver, type ImageSource } from "./state.js";
 
-export type OpenJob = { id: string; owner: string; type: JobType; prefix: string; expected: number; deadlineAt: number };
+/** `webhookEvents`: what the client's own `webhook` is told about; absent or null: the job has no webhook. */
+export type OpenJob = {
+  id: string; owner: string; type: JobType; prefix: string; expected: number; deadlineAt: number;
+  webhookEvents?: ClientWebhookEvent[] | null;
+};
 /** A job as D1 knows it, for the sweep: its JobAssembler may never have opened. */
 export type RecordedJob = OpenJob & { runpodJobId: string | null };
 export type Delivery = { webhookId: string | null; events: EaselEvent[]; source: ImageSource; runpodJobId?: string };
@@ -44,6 +49,7 @@ export class JobAssembler extends DurableObject<Env> {
   private readonly store: ObjectStore;
   private queue: Promise<unknown> = Promise.resolve();
   private eventFeed: EventFeed | null = null;
+  private clientWebhookSending: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -51,7 +57,10 @@ export class JobAssembler extends DurableObject<Env> {
     this.pieces = new Pieces(ctx.storage.sql);
     this.schedule = new Schedule(ctx.storage.sql);
     this.store = createObjectStore(env);
-    void ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
+    // An object that never held a job, or whose storage the retention cleared, stays empty until a job opens.
+    void ctx.blockConcurrencyWhile(async () => {
+      if (hasTables(ctx.storage.sql)) migrate(ctx.storage.sql);
+    });
   }
 
   /** Records the job and the dispatch attempt about to be made: from here on an alarm owns the job. */
@@ -62,6 +71,7 @@ export class JobAssembler extends DurableObject<Env> {
         this.state.createJob({
           id: job.id, owner: job.owner, type: job.type, prefix: job.prefix,
           expected: job.expected, deadline_at: job.deadlineAt, runpod_job_id: null, dispatch_started_at: now,
+          webhook_events: job.webhookEvents ? JSON.stringify(job.webhookEvents) : null,
         });
         this.schedule.due("deadline", job.deadlineAt);
         this.schedule.due("dispatch_unknown", Math.min(now + DISPATCH_CONFIRM_MS, job.deadlineAt));
@@ -91,6 +101,7 @@ export class JobAssembler extends DurableObject<Env> {
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+    const receivedAt = Date.now();
     return this.serial(async () => {
       const job = this.state.job();
       if (!job) return reject("not_found", "job not found");
@@ -99,7 +110,7 @@ export class JobAssembler extends DurableObject<Env> {
         return this.finishWith({ result: "duplicate", status: job.status, detail: "webhook-id already applied" });
       }
       if (isOver(job)) return this.finishWith(this.afterTheEnd(delivery.events));
-      const applied = await this.checkAndApply(delivery.events, delivery.source, delivery.webhookId);
+      const applied = await this.checkAndApply(delivery.events, delivery.source, delivery.webhookId, receivedAt);
       if (!Array.isArray(applied)) return this.finishWith(applied);
       return this.outcome(applied, await this.afterChange(bytesInHand(applied)));
     });
@@ -110,7 +121,10 @@ export class JobAssembler extends DurableObject<Env> {
     return this.serial(async () => {
       const job = this.state.job();
       if (!job) return reject("not_found", "job not found");
-      this.transaction(() => recogniseRun(this.state, this.schedule, payload.id));
+      this.transaction(() => {
+        // RunPod's own times are the job's metrics, whenever they come (usually after the job ended).
+        if (recogniseRun(this.state, this.schedule, payload.id) !== "unwanted") this.state.updateJob(runpodTimes(payload));
+      });
       if (isOver(job)) return this.finishWith({ result: "ignored", status: job.status, detail: `job is ${job.status}` });
       const signal = interpretRunpod(payload);
       if (signal.kind === "running") return this.finishWith({ result: "ignored", status: job.status, detail: `RunPod reports ${signal.status}` });
@@ -118,7 +132,7 @@ export class JobAssembler extends DurableObject<Env> {
         this.transaction(() => endJob(this.state, this.schedule, signal.status, signal.reason, { runpodReportedEnd: true }));
         return this.outcome([], await this.afterChange());
       }
-      const applied = await this.checkAndApply(signal.events, "runpod", null);
+      const applied = await this.checkAndApply(signal.events, "runpod", null, Date.now());
       if (!Array.isArray(applied)) return this.finishWith(applied);
       return this.outcome(applied, await this.afterChange());
     });
@@ -155,6 +169,7 @@ export class JobAssembler extends DurableObject<Env> {
           this.state.createJob({
             id: recorded.id, owner: recorded.owner, type: recorded.type, prefix: recorded.prefix,
             expected: recorded.expected, deadline_at: recorded.deadlineAt, runpod_job_id: recorded.runpodJobId, dispatch_started_at: null,
+            webhook_events: recorded.webhookEvents ? JSON.stringify(recorded.webhookEvents) : null,
           });
           endJob(this.state, this.schedule, "timed_out", "deadline passed before the job's JobAssembler opened");
         });
@@ -179,7 +194,7 @@ export class JobAssembler extends DurableObject<Env> {
     return this.eventFeed.subscribe(lastEventId);
   }
 
-  /** Runs the due work; whatever happens, the next alarm is set before it returns. */
+  /** Runs the due work; whatever happens, the next alarm is set before it returns. Then the client's webhooks that are due. */
   override async alarm(): Promise<void> {
     await this.serial(async () => {
       try {
@@ -188,6 +203,27 @@ export class JobAssembler extends DurableObject<Env> {
         await this.arm();
       }
     });
+    this.clientWebhookSending ??= this.sendClientWebhooks().finally(() => {
+      this.clientWebhookSending = null;
+    });
+    await this.clientWebhookSending;
+  }
+
+  /**
+   * Sends the outbox's webhooks that are due, in order, once D1 shows what they tell. Outside the
+   * serial queue, so a slow endpoint never holds up the handler's deliveries; one sender at a time.
+   */
+  private async sendClientWebhooks(): Promise<void> {
+    for (;;) {
+      const job = this.state.job();
+      const entry = job && !this.state.d1Lags() ? this.state.nextClientWebhook() : null;
+      if (!job || !entry || entry.due_at > Date.now()) return;
+      const outcome = await attemptClientWebhook(this.env, job.id, entry);
+      await this.serial(async () => {
+        this.transaction(() => recordClientWebhook(this.state, entry, outcome));
+        await this.arm();
+      });
+    }
   }
 
   /** Runs `work` after every earlier call has finished: input gates open during awaits, this does not. */
@@ -203,7 +239,7 @@ export class JobAssembler extends DurableObject<Env> {
   }
 
   /** Every event is checked first (all the awaiting), then all are applied in one transaction: a bad delivery changes nothing. */
-  private async checkAndApply(events: EaselEvent[], source: ImageSource, webhookId: string | null): Promise<CheckedEvent[] | Rejection> {
+  private async checkAndApply(events: EaselEvent[], source: ImageSource, webhookId: string | null, receivedAt: number): Promise<CheckedEvent[] | Rejection> {
     const job = this.state.job()!;
     const context = {
       state: this.state, pieces: this.pieces, store: this.store, prefix: job.prefix,
@@ -220,7 +256,7 @@ export class JobAssembler extends DurableObject<Env> {
     this.transaction(() => {
       for (const event of checked) {
         if (isOver(this.state.job()!)) break;
-        applyChecked({ state: this.state, pieces: this.pieces, schedule: this.schedule }, event);
+        applyChecked({ state: this.state, pieces: this.pieces, schedule: this.schedule, receivedAt }, event);
       }
       if (webhookId) this.state.markSeen(webhookId);
     });
@@ -282,9 +318,12 @@ export class JobAssembler extends DurableObject<Env> {
   /** Runs every task that is due, each on its own: a task that throws is counted and retried later. */
   private async runDueWork(): Promise<void> {
     for (let pass = 0; pass < 3; pass++) {
+      if (!this.state.job()) return;
       const due = this.schedule.dueBy(Date.now());
       if (!due.length) return;
       for (const work of due) {
+        // The retention cleared the storage: nothing is left to do.
+        if (!this.state.job()) return;
         try {
           await this.runTask(work);
         } catch (error) {
@@ -309,6 +348,8 @@ export class JobAssembler extends DurableObject<Env> {
         return;
       case "completion_grace":
         return this.transaction(() => completionGraceExpired(this.state, this.schedule));
+      case "retention":
+        return this.clearStorage();
       case "dispatch_unknown":
         return this.transaction(() => {
           const reason = dispatchUnconfirmed(this.state, this.schedule);
@@ -320,20 +361,41 @@ export class JobAssembler extends DurableObject<Env> {
           env: this.env, state: this.state, schedule: this.schedule,
           settle: () => this.runSettle(),
           applyOutput: async (events) => {
-            const applied = await this.checkAndApply(events, "runpod", null);
+            const applied = await this.checkAndApply(events, "runpod", null, Date.now());
             if (Array.isArray(applied)) await this.runSettle();
           },
         });
     }
   }
 
-  /** The next alarm: the earliest due work; a job still running always has its deadline among it. */
+  /**
+   * The next alarm: the earliest due work, or the client's next webhook once D1 shows what it
+   * tells. A job still running always has its deadline among its work; a job that ended, with D1
+   * and the client told, has its retention.
+   */
   private async arm(): Promise<void> {
     const job = this.state.job();
-    if (job && !isOver(job) && !this.schedule.get("deadline")) this.schedule.due("deadline", job.deadline_at);
-    const next = this.schedule.next();
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    if (!job) return this.ctx.storage.deleteAlarm();
+    if (!isOver(job) && !this.schedule.get("deadline")) this.schedule.due("deadline", job.deadline_at);
+    const clientWebhook = this.state.d1Lags() ? null : this.state.nextClientWebhook();
+    if (isOver(job) && !this.state.d1Lags() && !clientWebhook && !this.schedule.get("retention")) {
+      this.schedule.due("retention", (job.completed_at ?? Date.now()) + settings(this.env).jobStateRetentionMs);
+    }
+    const next = [this.schedule.next(), clientWebhook?.due_at ?? null].filter((at): at is number => at !== null);
+    if (next.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...next));
+  }
+
+  /** The job ended long enough ago: its storage goes (D1 keeps the record), unless something is still to do. */
+  private async clearStorage(): Promise<void> {
+    const waiting = this.state.d1Lags() || this.state.nextClientWebhook() !== null || this.schedule.all().some((work) => work.name !== "retention");
+    if (waiting) {
+      this.schedule.retry("retention", "waiting for D1, the client's webhooks or a RunPod cancel");
+      return;
+    }
+    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+    this.state.cleared();
   }
 
   private outcome(applied: CheckedEvent[], settled: SettleResult): DeliveryOutcome {

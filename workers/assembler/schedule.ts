@@ -3,7 +3,7 @@
  * for the earliest. Modelled on cloudflare/agents' scheduler: each task's failure is counted on
  * its row and retried with backoff; the alarm is always set again afterwards.
  */
-export type WorkName = "settle" | "deadline" | "completion_grace" | "dispatch_unknown" | `cancel:${string}`;
+export type WorkName = "settle" | "deadline" | "completion_grace" | "dispatch_unknown" | "retention" | `cancel:${string}`;
 
 export type WorkRow = { name: WorkName; due_at: number; attempts: number; last_error: string | null };
 

@@ -1,4 +1,5 @@
 import type { ObjectStore } from "../services/storage.js";
+import { imageVerified } from "./apply-checked.js";
 import { syncToD1 } from "./d1-sync.js";
 import { completeJob, endJob } from "./finish.js";
 import type { Pieces } from "./pieces.js";
@@ -60,7 +61,7 @@ async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: Reado
     ctx.transaction(() => {
       pieces.delete(image.idx);
       state.putImage({ ...image, state: "verified" });
-      state.appendEvent("image", { index: image.idx });
+      imageVerified(state, image.idx);
     });
     return;
   }
@@ -79,7 +80,7 @@ async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: Reado
       return;
     }
     state.putImage({ ...image, size: image.size || head!.size, state: "verified" });
-    state.appendEvent("image", { index: image.idx });
+    imageVerified(state, image.idx);
   });
 }
 

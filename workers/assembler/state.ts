@@ -1,5 +1,6 @@
-import { isFinalStatus, type ImageSource, type JobStatus } from "../../schema/contract/index.js";
+import { isFinalStatus, type ClientWebhookEvent, type ImageSource, type JobStatus } from "../../schema/contract/index.js";
 import type { JobType } from "../../schema/d1.js";
+import { hasTables, migrate } from "./sqlite-schema.js";
 
 /**
  * Typed access to the JobAssembler's SQLite tables (layout: sqlite-schema.ts): the one interface
@@ -22,6 +23,12 @@ export type JobRecord = {
   progress: number;
   error: string | null;
   completed_at: number | null;
+  /** The client's webhook events (JSON), null when the job has no `webhook`. */
+  webhook_events: string | null;
+  /** When the handler first reported: the job became running. */
+  started_at: number | null;
+  runpod_delay_ms: number | null;
+  runpod_execution_ms: number | null;
   synced: number;
 };
 
@@ -37,28 +44,55 @@ export type ImageRecord = {
   sha256: string | null;
   source: ImageSource;
   state: ImageState;
+  /** When the announcement (or the legacy bytes) reached the Worker. */
+  delivered_at: number | null;
   synced: number;
   last_error: string | null;
 };
 
-export type NewJob = Pick<JobRecord, "id" | "owner" | "type" | "prefix" | "expected" | "deadline_at" | "runpod_job_id" | "dispatch_started_at">;
-export type JobChanges = Partial<Pick<JobRecord, "status" | "progress" | "error" | "completed_at" | "runpod_job_id" | "dispatch_started_at">>;
+/** A webhook to the client's own endpoint, waiting in the outbox: sent in `seq` order, one at a time. */
+export type ClientWebhookRow = {
+  seq: number;
+  event: ClientWebhookEvent;
+  idx: number | null;
+  attempts: number;
+  first_attempt_at: number | null;
+  due_at: number;
+};
+
+export type NewJob = Pick<JobRecord, "id" | "owner" | "type" | "prefix" | "expected" | "deadline_at" | "runpod_job_id" | "dispatch_started_at" | "webhook_events">;
+export type JobChanges = Partial<
+  Pick<JobRecord, "status" | "progress" | "error" | "completed_at" | "runpod_job_id" | "dispatch_started_at" | "started_at" | "runpod_delay_ms" | "runpod_execution_ms">
+>;
 
 export const isOver = (job: Pick<JobRecord, "status">) => isFinalStatus(job.status);
 
 export class AssemblerState {
-  constructor(private readonly sql: SqlStorage) {}
+  /** The object holds tables: false until its job opens, and again once the retention cleared it. */
+  private present: boolean;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.present = hasTables(sql);
+  }
 
   job(): JobRecord | null {
+    if (!this.present) return null;
     return this.sql.exec<JobRecord>("SELECT * FROM job").toArray()[0] ?? null;
   }
 
   createJob(job: NewJob) {
+    if (!this.present) migrate(this.sql);
+    this.present = true;
     this.sql.exec(
-      `INSERT OR IGNORE INTO job (id, owner, type, prefix, expected, deadline_at, runpod_job_id, dispatch_started_at, status, synced)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 1)`,
-      job.id, job.owner, job.type, job.prefix, job.expected, job.deadline_at, job.runpod_job_id, job.dispatch_started_at,
+      `INSERT OR IGNORE INTO job (id, owner, type, prefix, expected, deadline_at, runpod_job_id, dispatch_started_at, webhook_events, status, synced)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 1)`,
+      job.id, job.owner, job.type, job.prefix, job.expected, job.deadline_at, job.runpod_job_id, job.dispatch_started_at, job.webhook_events,
     );
+  }
+
+  /** The storage was deleted (`deleteAll`): the object holds no job any more. */
+  cleared() {
+    this.present = false;
   }
 
   updateJob(changes: JobChanges) {
@@ -82,12 +116,13 @@ export class AssemblerState {
 
   putImage(image: Omit<ImageRecord, "synced" | "last_error">) {
     this.sql.exec(
-      `INSERT INTO images (idx, key, size, content_type, width, height, sha256, source, state, synced)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+      `INSERT INTO images (idx, key, size, content_type, width, height, sha256, source, state, delivered_at, synced)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
        ON CONFLICT (idx) DO UPDATE SET key = excluded.key, size = excluded.size,
          content_type = excluded.content_type, width = excluded.width, height = excluded.height,
-         sha256 = excluded.sha256, source = excluded.source, state = excluded.state, synced = 0, last_error = NULL`,
-      image.idx, image.key, image.size, image.content_type, image.width, image.height, image.sha256, image.source, image.state,
+         sha256 = excluded.sha256, source = excluded.source, state = excluded.state,
+         delivered_at = excluded.delivered_at, synced = 0, last_error = NULL`,
+      image.idx, image.key, image.size, image.content_type, image.width, image.height, image.sha256, image.source, image.state, image.delivered_at,
     );
   }
 
@@ -111,6 +146,12 @@ export class AssemblerState {
 
   markImagesSynced(indices: number[]) {
     for (const index of indices) this.sql.exec("UPDATE images SET synced = 1 WHERE idx = ?", index);
+  }
+
+  /** D1 lacks something the JobAssembler recorded: the job's latest state, or a verified image. */
+  d1Lags(): boolean {
+    if (this.job()?.synced === 0) return true;
+    return this.sql.exec("SELECT 1 FROM images WHERE state = 'verified' AND synced = 0 LIMIT 1").toArray().length > 0;
   }
 
   hasSeen(webhookId: string): boolean {
@@ -143,6 +184,33 @@ export class AssemblerState {
   }
 
   eventsAfter(seq: number): { seq: number; type: string; data: string }[] {
+    if (!this.present) return [];
     return this.sql.exec<{ seq: number; type: string; data: string }>("SELECT * FROM event_log WHERE seq > ? ORDER BY seq", seq).toArray();
+  }
+
+  /** Queues a webhook to the client's endpoint, when the job asked for `event`. */
+  queueClientWebhook(event: ClientWebhookEvent, index: number | null = null, now = Date.now()) {
+    const wanted = this.job()?.webhook_events;
+    if (!wanted || !(JSON.parse(wanted) as ClientWebhookEvent[]).includes(event)) return;
+    this.sql.exec("INSERT INTO client_webhooks (event, idx, due_at) VALUES (?, ?, ?)", event, index, now);
+  }
+
+  /** The client's webhook to send next (the oldest), or null. */
+  nextClientWebhook(): ClientWebhookRow | null {
+    if (!this.present) return null;
+    return this.sql.exec<ClientWebhookRow>("SELECT * FROM client_webhooks ORDER BY seq LIMIT 1").toArray()[0] ?? null;
+  }
+
+  /** Counts a failed attempt and sets when the next one is due. */
+  clientWebhookRetry(seq: number, dueAt: number, now = Date.now()) {
+    this.sql.exec(
+      "UPDATE client_webhooks SET attempts = attempts + 1, first_attempt_at = COALESCE(first_attempt_at, ?), due_at = ? WHERE seq = ?",
+      now, dueAt, seq,
+    );
+  }
+
+  /** Delivered, refused for good, or given up. The next one was due when it was queued: it goes at once. */
+  clientWebhookDone(seq: number) {
+    this.sql.exec("DELETE FROM client_webhooks WHERE seq = ?", seq);
   }
 }
