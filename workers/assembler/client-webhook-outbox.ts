@@ -38,3 +38,21 @@ export function recordClientWebhook(state: AssemblerState, entry: ClientWebhookR
   }
   state.clientWebhookRetry(entry.seq, clientWebhookRetryAt(entry.attempts + 1, outcome.retryAfterMs, now), now);
 }
+
+/**
+ * Sends the outbox's webhooks that are due, in order, once D1 shows what they tell (the body is
+ * the job as D1 has it). `record` applies each outcome in the JobAssembler's serial queue; the
+ * sending itself is outside it, so a slow endpoint never holds up the handler's deliveries.
+ */
+export async function sendDueClientWebhooks(
+  env: Env,
+  state: AssemblerState,
+  record: (entry: ClientWebhookRow, outcome: ClientWebhookOutcome) => Promise<void>,
+): Promise<void> {
+  for (;;) {
+    const job = state.job();
+    const entry = job && !state.d1Lags() ? state.nextClientWebhook() : null;
+    if (!job || !entry || entry.due_at > Date.now()) return;
+    await record(entry, await attemptClientWebhook(env, job.id, entry));
+  }
+}

@@ -37,6 +37,11 @@ const STEPS: string[][] = [
        seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, idx INTEGER,
        attempts INTEGER NOT NULL DEFAULT 0, first_attempt_at INTEGER, due_at INTEGER NOT NULL)`,
   ],
+  [
+    // What D1 holds is known in memory only (state.ts): one SQLite commit per delivery, not two.
+    `ALTER TABLE job DROP COLUMN synced`,
+    `ALTER TABLE images DROP COLUMN synced`,
+  ],
 ];
 
 /** False for an object that never held a job, or whose storage the retention cleared: it has no tables. */
