@@ -14,6 +14,7 @@ import { EventFeed, finalEventOnly, renderEvent } from "./event-stream.js";
 import { endJob } from "./finish.js";
 import { afterTheEnd, appliedOutcome, reject, type DeliveryOutcome, type Rejection } from "./outcome.js";
 import { Pieces } from "./pieces.js";
+import { scheduleRetention, storageStillNeeded } from "./retention.js";
 import { interpretRunpod, runpodTimes } from "./runpod-signal.js";
 import { Schedule, type WorkRow } from "./schedule.js";
 import { completionGraceExpired, settle, type SettleContext, type SettleResult } from "./settle.js";
@@ -407,10 +408,8 @@ export class JobAssembler extends DurableObject<Env> {
       return;
     }
     if (!isOver(job) && !this.schedule.get("deadline")) this.schedule.due("deadline", job.deadline_at);
+    scheduleRetention(this.state, this.schedule, settings(this.env).jobStateRetentionMs);
     const clientWebhook = this.state.d1Lags() ? null : this.state.nextClientWebhook();
-    if (isOver(job) && !this.state.d1Lags() && !clientWebhook && !this.schedule.get("retention")) {
-      this.schedule.due("retention", (job.completed_at ?? Date.now()) + settings(this.env).jobStateRetentionMs);
-    }
     const times = [this.schedule.next(), clientWebhook?.due_at ?? null, this.d1.nextAt()].filter((at): at is number => at !== null);
     const next = times.length ? Math.min(...times) : null;
     if (next === this.alarmAt) return;
@@ -421,8 +420,7 @@ export class JobAssembler extends DurableObject<Env> {
 
   /** The job ended long enough ago: its storage goes (D1 keeps the record), unless something is still to do. */
   private async clearStorage(): Promise<void> {
-    const waiting = this.state.d1Lags() || this.state.nextClientWebhook() !== null || this.schedule.all().some((work) => work.name !== "retention");
-    if (waiting) {
+    if (storageStillNeeded(this.state, this.schedule)) {
       this.schedule.retry("retention", "waiting for D1, the client's webhooks or a RunPod cancel");
       return;
     }
