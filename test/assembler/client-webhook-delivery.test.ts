@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { ClientWebhookEvent, Job } from "../../schema/contract/index.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
+import { D1Writes } from "../../workers/assembler/d1-sync.js";
+import type { AssemblerState } from "../../workers/assembler/state.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { api, bearer, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime } from "../helpers/assembler.js";
@@ -80,6 +82,18 @@ describe("the JobAssembler's webhooks to the client's own endpoint", () => {
     expect(view.webhook!.deliveries.map(({ webhookId, attempt, status, outcome }) => ({ webhookId, attempt, status, outcome }))).toEqual(
       received.map((request) => ({ webhookId: request.headers["webhook-id"], attempt: 1, status: 200, outcome: "delivered" })),
     );
+  });
+
+  it("does not wait for D1's batch: what a webhook tells goes to D1 at once", async () => {
+    const { job, handler, stub } = await startJob("cw_prompt", "cw-prompt", ["start"]);
+    await runInDurableObject(stub, (instance) => {
+      const parts = instance as unknown as { state: AssemblerState; d1: D1Writes };
+      // As if D1 were written a minute after a change: only the webhook waiting may bring it forward.
+      parts.d1 = new D1Writes(parts.state, false, 60_000);
+    });
+    await handler.send({ type: "progress", job_id: job.id, progress: 5 });
+    const [start] = await receivedAtLeast("cw-prompt", 1, stub);
+    expect(bodyOf(start!)).toMatchObject({ status: "running", progress: 5 });
   });
 
   it("sends only the events the job asked for: completed on any final status", async () => {

@@ -33,10 +33,11 @@ export const D1_WRITE_DELAY_MS = 1_000;
 
 /**
  * When D1 gets what the JobAssembler recorded. At once what only D1 can tell: a final status
- * (the job's `end` event, `Prefer: wait` and every later read go by D1), and image URLs when the
- * Worker serves them from D1 (a store that cannot presign); everything else within
- * D1_WRITE_DELAY_MS. The time is kept in memory: an object that wakes up writes D1 once more.
- * Once a write fails, the settle work's backoff decides when D1 is tried again.
+ * (the job's `end` event, `Prefer: wait` and every later read go by D1), image URLs when the
+ * Worker serves them from D1 (a store that cannot presign), and what the client's webhooks wait
+ * to send (their body is the job as D1 has it); everything else within D1_WRITE_DELAY_MS. The
+ * time is kept in memory: an object that wakes up writes D1 once more. Once a write fails, the
+ * settle work's backoff decides when D1 is tried again.
  */
 export class D1Writes {
   private dueAt: number | null = null;
@@ -63,7 +64,7 @@ export class D1Writes {
   nextAt(): number | null {
     if (!this.state.d1Lags() || this.failing()) return (this.dueAt = null);
     const now = Date.now();
-    const at = isOver(this.state.job()!) || this.urlsNeedD1 ? now : now + this.delayMs;
+    const at = isOver(this.state.job()!) || this.urlsNeedD1 || this.state.nextClientWebhook() ? now : now + this.delayMs;
     return (this.dueAt = Math.min(this.dueAt ?? at, at));
   }
 
