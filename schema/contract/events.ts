@@ -68,6 +68,9 @@ export const RunpodWebhook = z.object({
   status: z.enum(["COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT", "IN_QUEUE", "IN_PROGRESS"]),
   output: z.unknown().optional(),
   error: z.unknown().optional(),
+  /** Milliseconds the run waited in RunPod's queue, and ran on a worker: the job's RunPod metrics. */
+  delayTime: z.number().nonnegative().optional(),
+  executionTime: z.number().nonnegative().optional(),
 });
 
 export type ImageMetadata = z.infer<typeof ImageMetadata>;

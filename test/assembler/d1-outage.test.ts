@@ -36,16 +36,23 @@ describe("JobAssembler: nothing is lost when D1 fails for a while", () => {
     const image = await handler.upload(0);
 
     await swapDatabase(stub, unavailableD1);
-    const kept = await handler.send({ type: "image", job_id: job.id, image });
+    // The image is durable in the JobAssembler: its answer does not wait for D1.
+    expect(await (await handler.send({ type: "image", job_id: job.id, image })).json()).toMatchObject({ result: "applied", status: "running" });
+    // A final status goes to D1 at once: that failing, the completion is kept and retried.
+    const kept = await handler.send({ type: "completed", job_id: job.id, images: [image] });
     expect(kept.status).toBe(202);
-    expect(await kept.json()).toMatchObject({ result: "kept", detail: expect.stringMatching(/D1/) });
-    expect((await handler.send({ type: "completed", job_id: job.id, images: [image] })).status).toBe(202);
-    expect(await getJob(key, job.id)).toMatchObject({ status: "queued", images: [] });
-    expect((await assemblerState(stub)).job?.status).toBe("completed");
+    expect(await kept.json()).toMatchObject({ result: "kept", status: "completed", detail: expect.stringMatching(/D1/) });
+    expect(await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(job.id).first("status")).toBe("queued");
+    const inside = await assemblerState(stub);
+    expect(inside.job?.status).toBe("completed");
+    // The storage is cleared only once D1 holds the job.
+    expect(inside.work.map((work) => work.name)).not.toContain("retention");
 
     await swapDatabase(stub, env.DB);
     expect(await runAlarmAfter(stub, 60_000)).toBe(true);
+    expect(await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(job.id).first("status")).toBe("completed");
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ key: image.key, size: image.size }] });
     expect(await workRow(stub, "settle")).toBeNull();
+    expect(await workRow(stub, "retention")).not.toBeNull();
   });
 });

@@ -2,6 +2,9 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
+import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
+import type { Schedule } from "../../workers/assembler/schedule.js";
+import type { AssemblerState } from "../../workers/assembler/state.js";
 import { COMPLETION_GRACE_MS } from "../../workers/assembler/settle.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { createObjectStore, type ObjectStore } from "../../workers/services/storage.js";
@@ -29,6 +32,20 @@ async function eventTypes(key: string, jobId: string) {
   return [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1]);
 }
 
+/** The JobAssembler's own parts, for fault injection. */
+const inside = (instance: JobAssembler) => instance as unknown as { state: AssemblerState; schedule: Schedule };
+
+/** Makes the JobAssembler's reading of its completion throw `fault` (null: read it again as it is). */
+async function throwingCompletion(stub: DurableObjectStub<JobAssembler>, fault: Error | null) {
+  await runInDurableObject(stub, (instance) => {
+    const state = inside(instance).state as Partial<Pick<AssemblerState, "completion">>;
+    if (fault) state.completion = () => {
+      throw fault;
+    };
+    else delete state.completion;
+  });
+}
+
 describe("the alarm cannot strand a job", () => {
   it("keeps an image whose HEAD fails with an error that is not the store's, and records it once HEADs work", async () => {
     const { key, job, handler, stub } = await startJob("fp_odd_head");
@@ -54,19 +71,18 @@ describe("the alarm cannot strand a job", () => {
     const { key, job, handler, stub } = await startJob("fp_throws");
     const image = await handler.upload(0);
     await handler.send({ type: "image", job_id: job.id, image });
-    await runInDurableObject(stub, (_, state) => {
-      // A completion row that cannot be read: reviewing the completion throws inside the settle task.
-      state.storage.sql.exec("INSERT INTO completion (id, indices) VALUES (1, 'not json')");
-      state.storage.sql.exec("INSERT INTO work (name, due_at) VALUES ('settle', ?)", Date.now());
-    });
+    // Fault injection: reading the completion throws, so reviewing it throws inside the settle task.
+    await throwingCompletion(stub, new Error("completion unreadable"));
+    await runInDurableObject(stub, (instance) => inside(instance).schedule.due("settle", Date.now()));
     expect(await runAlarmAfter(stub, 1_000)).toBe(true);
     const after = await runInDurableObject(stub, async (_, state) => ({
       alarm: await state.storage.getAlarm(),
       settle: state.storage.sql.exec("SELECT attempts, last_error FROM work WHERE name = 'settle'").toArray()[0],
     }));
     expect(after.alarm).not.toBeNull();
-    expect(after.settle).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/JSON/) });
-    await runInDurableObject(stub, (_, state) => void state.storage.sql.exec("UPDATE completion SET indices = '[0]'"));
+    expect(after.settle).toMatchObject({ attempts: 1, last_error: expect.stringMatching(/completion unreadable/) });
+    await throwingCompletion(stub, null);
+    await runInDurableObject(stub, (instance) => inside(instance).state.setCompletion([0]));
     await runAlarmAfter(stub, 60_000);
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed" });
   });

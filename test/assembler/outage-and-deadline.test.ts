@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
+import { settings } from "../../workers/env.js";
 import { createObjectStore } from "../../workers/services/storage.js";
 import { api, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, runAlarmAfter, runAlarmPastDeadline, workRow } from "../helpers/assembler.js";
@@ -80,7 +81,7 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
     expect(recorded?.sha256).toBe(await sha256Hex(second));
     expect(await sha256Hex(stored)).toBe(await sha256Hex(second));
   });
-  it("stops retrying a day past the deadline and leaves no alarm behind", async () => {
+  it("stops retrying a day past the deadline and leaves only the retention's alarm behind", async () => {
     const { job, run, handler, stub } = await startJob("outage_forever", 1);
     const image = await handler.upload(0);
     await outage(`jobs/outage_forever/${job.id}/`, true);
@@ -89,8 +90,9 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
     expect(await runAlarmAfter(stub, 25 * 60 * 60 * 1000 + 600_000)).toBe(true);
     const snapshot = await assemblerState(stub);
     expect(snapshot.job?.status).toBe("timed_out");
-    expect(snapshot.work.find((row) => row.name === "settle")).toBeUndefined();
-    expect(await runDurableObjectAlarm(stub)).toBe(false);
+    expect(snapshot.work.map((row) => row.name)).toEqual(["retention"]);
+    expect(snapshot.alarm).toBe(snapshot.work[0]!.due_at);
+    expect(snapshot.work[0]!.due_at - snapshot.job!.completed_at!).toBe(settings(env).jobStateRetentionMs);
     await outage(`jobs/outage_forever/${job.id}/`, false);
   });
 });

@@ -56,7 +56,7 @@ describe("the Cron Trigger's sweep", () => {
     await swapDatabase(stub, unavailableD1);
     await handler.send({ type: "completed", job_id: job.id, images: [image] });
     await swapDatabase(stub, env.DB);
-    expect((await getJob(key, job.id)).status).toBe("queued");
+    expect(await env.DB.prepare("SELECT status FROM jobs WHERE id = ?").bind(job.id).first("status")).toBe("queued");
     await env.DB.prepare("UPDATE jobs SET deadline_at = ? WHERE id = ?").bind(overdue(), job.id).run();
     await runCron();
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ index: 0, key: image.key }] });

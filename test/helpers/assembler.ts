@@ -1,13 +1,23 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { Schedule, type WorkName } from "../../workers/assembler/schedule.js";
-import { AssemblerState } from "../../workers/assembler/state.js";
+import { AssemblerState, type ClientWebhookRow } from "../../workers/assembler/state.js";
 
-/** What a JobAssembler holds, read from inside it: the test-only view of its SQLite state. */
+/**
+ * After a test wrote the object's SQLite directly (staging a state no request can reach), the
+ * object reads it again: it keeps its state in memory and never reads SQLite back on its own.
+ */
+export function reloadFromStorage(instance: JobAssembler) {
+  (instance as unknown as { load(): void }).load();
+}
+
+/** What a JobAssembler holds, read from inside it: the test-only view of its SQLite state (what survives a restart). */
 export async function assemblerState(stub: DurableObjectStub<JobAssembler>) {
   return runInDurableObject(stub, async (_, state) => {
     const assembler = new AssemblerState(state.storage.sql);
     const schedule = new Schedule(state.storage.sql);
+    assembler.load();
+    schedule.load();
     return {
       job: assembler.job(),
       images: assembler.images(),
@@ -16,6 +26,7 @@ export async function assemblerState(stub: DurableObjectStub<JobAssembler>) {
       work: schedule.all(),
       alarm: await state.storage.getAlarm(),
       pieces: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pieces").one().n,
+      clientWebhooks: assembler.job() ? state.storage.sql.exec<ClientWebhookRow>("SELECT * FROM client_webhooks ORDER BY seq").toArray() : [],
     };
   });
 }
@@ -27,9 +38,11 @@ export async function workRow(stub: DurableObjectStub<JobAssembler>, name: WorkN
 
 /** As if `ms` had passed: every due time and the job's deadline move that much closer. */
 export async function passTime(stub: DurableObjectStub<JobAssembler>, ms: number) {
-  await runInDurableObject(stub, (_, state) => {
+  await runInDurableObject(stub, (instance, state) => {
     state.storage.sql.exec("UPDATE job SET deadline_at = deadline_at - ?, dispatch_started_at = dispatch_started_at - ?", ms, ms);
     state.storage.sql.exec("UPDATE work SET due_at = due_at - ?", ms);
+    state.storage.sql.exec("UPDATE client_webhooks SET due_at = due_at - ?, first_attempt_at = first_attempt_at - ?", ms, ms);
+    reloadFromStorage(instance);
   });
 }
 

@@ -6,7 +6,7 @@ import { createApp } from "../../workers/app.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
-import { assemblerState, runAlarmAfter, workRow } from "../helpers/assembler.js";
+import { assemblerState, reloadFromStorage, runAlarmAfter, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
@@ -266,8 +266,9 @@ describe("POST /api/jobs/:id/cancel", () => {
   it("answers 409, not 200 with another status, when the job ended in its JobAssembler before D1 caught up", async () => {
     const key = await createApiKey("jobs_cancel_race");
     const job = await createJob(key, textToImage("race", 1));
-    await runInDurableObject(assemblerFor(env, job.id), (_, state) => {
+    await runInDurableObject(assemblerFor(env, job.id), (instance, state) => {
       state.storage.sql.exec("UPDATE job SET status = 'completed', progress = 100, completed_at = ?", Date.now());
+      reloadFromStorage(instance);
     });
     const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST", headers: bearer(key) });
     expect(response.status).toBe(409);

@@ -163,6 +163,7 @@ describe("POST /api/images/save", () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({ storedAs: "s3-key", result: "applied" });
     expect(await (await postJson("/api/images/save", body, bearer(key))).json()).toMatchObject({ result: "duplicate" });
+    expect((await getJob(key, job.id)).images).toHaveLength(1);
     expect(await rows(job.id)).toHaveLength(1);
   });
 

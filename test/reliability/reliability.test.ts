@@ -64,8 +64,13 @@ async function sseEvents(key: string, jobId: string) {
   return [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((match) => ({ type: match[1]!, data: JSON.parse(match[2]!) as { index?: number } }));
 }
 
-/** Everything a request could have written for one job: D1's row and images, the JobAssembler's state. */
+/**
+ * Everything a request could have written for one job: D1's row and images, the JobAssembler's
+ * state. D1 is brought up to date with the JobAssembler first (it writes D1 a moment after its
+ * answers), so an earlier request's batch never shows as a change made by a later one.
+ */
 async function fingerprint(stub: DurableObjectStub<JobAssembler>, jobId: string): Promise<string> {
+  await stub.writeD1();
   const row = await env.DB.prepare("SELECT status, progress, error, runpod_job_id, completed_at, (SELECT COUNT(*) FROM images WHERE job_id = ?1) AS images FROM jobs WHERE id = ?1")
     .bind(jobId)
     .first();
@@ -193,9 +198,13 @@ describe("reliability", () => {
 
     const throwing = await startJob(key, 1);
     await throwing.handler.send({ type: "image", job_id: throwing.job.id, image: await throwing.handler.upload(0) });
-    await runInDurableObject(throwing.stub, (_, state) => {
-      state.storage.sql.exec("INSERT INTO completion (id, indices) VALUES (1, 'not json')");
-      state.storage.sql.exec("INSERT OR REPLACE INTO work (name, due_at) VALUES ('settle', ?)", Date.now());
+    await runInDurableObject(throwing.stub, (instance: JobAssembler) => {
+      // Fault injection: reading the completion throws inside the settle task.
+      const { state, schedule } = instance as unknown as { state: { completion: () => never }; schedule: { due(name: string, at: number): void } };
+      state.completion = () => {
+        throw new Error("completion unreadable");
+      };
+      schedule.due("settle", Date.now());
     });
     await runAlarmAfter(throwing.stub, 1_000);
     const alarm = await runInDurableObject(throwing.stub, (_, state) => state.storage.getAlarm());

@@ -5,23 +5,27 @@ import type { Pieces } from "./pieces.js";
 import type { Schedule } from "./schedule.js";
 import type { AssemblerState } from "./state.js";
 
-export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Schedule };
+/** `receivedAt`: when the delivery reached the Worker (the job's metrics). */
+export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Schedule; receivedAt: number };
 
 /**
  * Applies one checked event to the JobAssembler's storage. Synchronous: a delivery's events are
  * applied together inside one `transactionSync`. Bucket and D1 work follows in `settle`.
  */
-export function applyChecked({ state, pieces, schedule }: ApplyContext, event: CheckedEvent): void {
+export function applyChecked({ state, pieces, schedule, receivedAt }: ApplyContext, event: CheckedEvent): void {
   const job = state.job()!;
   const markRunning = () => {
-    if (job.status === "queued") state.updateJob({ status: "running" });
+    if (job.status !== "queued") return;
+    state.updateJob({ status: "running", started_at: receivedAt });
+    state.queueClientWebhook("start");
   };
   switch (event.kind) {
     case "skip":
       return;
     case "progress": {
       const progress = Math.min(99, Math.max(job.progress, event.progress));
-      state.updateJob({ progress, ...(job.status === "queued" ? { status: "running" } : {}) });
+      state.updateJob({ progress });
+      markRunning();
       state.appendEvent("progress", { progress, message: event.message });
       return;
     }
@@ -37,20 +41,21 @@ export function applyChecked({ state, pieces, schedule }: ApplyContext, event: C
         sha256: image.sha256 ?? null,
         source: event.source,
         state: event.verified ? "verified" : "pending_verify",
+        delivered_at: receivedAt,
       });
       if (event.lastError) state.noteImageError(image.index, event.lastError);
       markRunning();
-      if (event.verified) state.appendEvent("image", { index: image.index });
+      if (event.verified) imageVerified(state, image.index);
       return;
     }
     case "bytes":
       pieces.putWhole(event.index, event.whole.info.contentType, event.whole.bytes);
-      keepBytes(state, job, event.index, event.whole);
+      keepBytes(state, job, event.index, event.whole, receivedAt);
       markRunning();
       return;
     case "chunk":
       pieces.put(event.index, event.chunk, event.chunks, event.contentType, event.bytes);
-      if (event.whole) keepBytes(state, job, event.index, event.whole);
+      if (event.whole) keepBytes(state, job, event.index, event.whole, receivedAt);
       markRunning();
       return;
     case "completed":
@@ -63,8 +68,14 @@ export function applyChecked({ state, pieces, schedule }: ApplyContext, event: C
   }
 }
 
+/** An image is on the job: its live event, and the client's webhook when asked for. */
+export function imageVerified(state: AssemblerState, index: number) {
+  state.appendEvent("image", { index });
+  state.queueClientWebhook("image", index);
+}
+
 /** Legacy bytes, kept as pieces until `settle` has them in the bucket. */
-function keepBytes(state: AssemblerState, job: { owner: string; id: string }, index: number, whole: CheckedBytes) {
+function keepBytes(state: AssemblerState, job: { owner: string; id: string }, index: number, whole: CheckedBytes, receivedAt: number) {
   state.putImage({
     idx: index,
     key: outputKey(job.owner, job.id, index, whole.info.contentType),
@@ -75,6 +86,7 @@ function keepBytes(state: AssemblerState, job: { owner: string; id: string }, in
     sha256: whole.sha256,
     source: "legacy-bytes",
     state: "pending_upload",
+    delivered_at: receivedAt,
   });
 }
 

@@ -30,6 +30,7 @@ export function endJob(
   state.dropUnverifiedImages();
   state.updateJob({ status, error, completed_at: Date.now() });
   state.appendEvent(status, { error });
+  state.queueClientWebhook("completed");
   for (const name of RUNNING_WORK) schedule.done(name);
   schedule.due("settle", Date.now());
   if (job.runpod_job_id && !options.runpodReportedEnd) schedule.due(`cancel:${job.runpod_job_id}`, Date.now());
@@ -38,6 +39,7 @@ export function endJob(
 export function completeJob(state: AssemblerState, schedule: Schedule, images: number) {
   state.updateJob({ status: "completed", progress: 100, completed_at: Date.now() });
   state.appendEvent("completed", { images });
+  state.queueClientWebhook("completed");
   for (const name of RUNNING_WORK) schedule.done(name);
   schedule.due("settle", Date.now());
 }

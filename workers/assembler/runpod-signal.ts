@@ -1,5 +1,6 @@
 import { HandlerResult, type EaselEvent } from "../../schema/contract/index.js";
 import type { RunpodStatus } from "../services/runpod.js";
+import type { JobChanges } from "./state.js";
 
 export type RunpodSignal =
   | { kind: "output"; events: EaselEvent[] }
@@ -37,4 +38,12 @@ function describeError(error: unknown): string {
   if (typeof error === "string") return error.slice(0, 500);
   if (error && typeof error === "object" && "error" in error) return describeError((error as { error: unknown }).error);
   return JSON.stringify(error ?? "no reason given").slice(0, 500);
+}
+
+/** RunPod's own times for the run (its webhook's `delayTime` and `executionTime`), as the job's metrics. */
+export function runpodTimes(payload: { delayTime?: number; executionTime?: number }): JobChanges {
+  const times: JobChanges = {};
+  if (payload.delayTime !== undefined) times.runpod_delay_ms = Math.round(payload.delayTime);
+  if (payload.executionTime !== undefined) times.runpod_execution_ms = Math.round(payload.executionTime);
+  return times;
 }

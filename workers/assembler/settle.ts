@@ -1,5 +1,5 @@
 import type { ObjectStore } from "../services/storage.js";
-import { syncToD1 } from "./d1-sync.js";
+import { imageVerified } from "./apply-checked.js";
 import { completeJob, endJob } from "./finish.js";
 import type { Pieces } from "./pieces.js";
 import type { Schedule } from "./schedule.js";
@@ -9,7 +9,6 @@ import { isOver, type AssemblerState, type ImageRecord } from "./state.js";
 export const COMPLETION_GRACE_MS = 60_000;
 
 export type SettleContext = {
-  env: Env;
   state: AssemblerState;
   pieces: Pieces;
   store: ObjectStore;
@@ -26,31 +25,28 @@ const describe = (error: unknown, what: string) => `${what}: ${error instanceof 
 /**
  * Moves everything the JobAssembler holds as far as it can: legacy bytes into the bucket (from
  * `inHand` when the delivery brought them, else from their pieces), unverified announcements
- * through HEAD, completion when every image is there, then D1. Whatever fails stays kept.
+ * through HEAD, completion when every image is there. Whatever fails stays kept. (D1 follows:
+ * d1-sync.ts.)
  */
 export async function settle(ctx: SettleContext, inHand: ReadonlyMap<number, Uint8Array> = new Map()): Promise<SettleResult> {
   const { state } = ctx;
   let lastError: string | null = null;
-  if (state.job() && !isOver(state.job()!)) {
-    for (const image of state.images()) {
-      if (image.state === "verified") continue;
-      try {
-        await settleImage(ctx, image, inHand);
-      } catch (error) {
-        lastError = describe(error, `image ${image.idx}`);
-        state.noteImageError(image.idx, lastError);
-      }
+  const attempt = async (image: ImageRecord) => {
+    try {
+      await settleImage(ctx, image, inHand);
+    } catch (error) {
+      lastError = describe(error, `image ${image.idx}`);
+      state.noteImageError(image.idx, lastError);
     }
-    ctx.transaction(() => reviewCompletion(state, ctx.schedule));
+  };
+  if (state.job() && !isOver(state.job()!)) {
+    const kept = state.images().filter((image) => image.state !== "verified");
+    // HEADs run together; legacy uploads one at a time, each holding a whole image in memory.
+    await Promise.all(kept.filter((image) => image.state === "pending_verify").map(attempt));
+    for (const image of kept.filter((image) => image.state === "pending_upload")) await attempt(image);
+    if (state.completion() !== undefined) ctx.transaction(() => reviewCompletion(state, ctx.schedule));
   }
-  try {
-    await syncToD1(ctx.env, state);
-  } catch (error) {
-    lastError = describe(error, "D1");
-  }
-  const job = state.job();
-  const unfinished = state.images().some((image) => image.state !== "verified" || !image.synced) || (job !== null && !job.synced);
-  return { done: !unfinished, lastError };
+  return { done: !state.images().some((image) => image.state !== "verified"), lastError };
 }
 
 async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: ReadonlyMap<number, Uint8Array>) {
@@ -60,7 +56,7 @@ async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: Reado
     ctx.transaction(() => {
       pieces.delete(image.idx);
       state.putImage({ ...image, state: "verified" });
-      state.appendEvent("image", { index: image.idx });
+      imageVerified(state, image.idx);
     });
     return;
   }
@@ -79,7 +75,7 @@ async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: Reado
       return;
     }
     state.putImage({ ...image, size: image.size || head!.size, state: "verified" });
-    state.appendEvent("image", { index: image.idx });
+    imageVerified(state, image.idx);
   });
 }
 

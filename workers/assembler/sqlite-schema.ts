@@ -26,7 +26,28 @@ const STEPS: string[][] = [
     `DROP TABLE retry`,
     `ALTER TABLE job ADD COLUMN dispatch_started_at INTEGER`,
   ],
+  [
+    // The client's own webhook (which events, JSON; NULL: none), the job's metrics, and the outbox of client webhooks.
+    `ALTER TABLE job ADD COLUMN webhook_events TEXT`,
+    `ALTER TABLE job ADD COLUMN started_at INTEGER`,
+    `ALTER TABLE job ADD COLUMN runpod_delay_ms INTEGER`,
+    `ALTER TABLE job ADD COLUMN runpod_execution_ms INTEGER`,
+    `ALTER TABLE images ADD COLUMN delivered_at INTEGER`,
+    `CREATE TABLE client_webhooks (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, idx INTEGER,
+       attempts INTEGER NOT NULL DEFAULT 0, first_attempt_at INTEGER, due_at INTEGER NOT NULL)`,
+  ],
+  [
+    // What D1 holds is known in memory only (state.ts): one SQLite commit per delivery, not two.
+    `ALTER TABLE job DROP COLUMN synced`,
+    `ALTER TABLE images DROP COLUMN synced`,
+  ],
 ];
+
+/** False for an object that never held a job, or whose storage the retention cleared: it has no tables. */
+export function hasTables(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").toArray().length > 0;
+}
 
 export function migrate(sql: SqlStorage) {
   sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");

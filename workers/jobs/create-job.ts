@@ -60,6 +60,7 @@ async function openAssembler(env: Env, job: JobRow): Promise<boolean> {
   try {
     await assemblerFor(env, job.id).open({
       id: job.id, owner: job.owner, type: job.type, prefix: jobPrefix(job.owner, job.id), expected: job.expectedImages, deadlineAt: job.deadlineAt,
+      webhookEvents: job.webhookUrl ? job.webhookEvents : null,
     });
     return true;
   } catch (error) {

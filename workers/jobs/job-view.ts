@@ -1,5 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import type { Job, JobImage } from "../../schema/contract/index.js";
+import { isFinalStatus, type Job, type JobImage } from "../../schema/contract/index.js";
+import { assemblerFor } from "../assembler/assembler-for.js";
 import { images, jobs, webhookDeliveries, type ImageRow, type JobRow, type WebhookDeliveryRow } from "../../schema/d1.js";
 import { database } from "../db.js";
 import { settings } from "../env.js";
@@ -64,7 +65,10 @@ export async function getOwnedJob(env: Env, owner: string, id: string): Promise<
   return job;
 }
 
+/** The owner's job as it is now: D1 trails a running job's JobAssembler by up to a second, so it is asked to write first. */
 export async function getJobView(env: Env, owner: string, id: string): Promise<Job> {
+  const job = await getOwnedJob(env, owner, id);
+  if (isFinalStatus(job.status) || !(await assemblerFor(env, id).writeD1())) return jobView(env, job);
   return jobView(env, await getOwnedJob(env, owner, id));
 }
 

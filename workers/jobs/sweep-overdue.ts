@@ -27,6 +27,7 @@ export async function sweepOverdueJobs(env: Env, now = Date.now()): Promise<{ sw
       await assemblerFor(env, job.id).sweep({
         id: job.id, owner: job.owner, type: job.type, prefix: jobPrefix(job.owner, job.id),
         expected: job.expectedImages, deadlineAt: job.deadlineAt, runpodJobId: job.runpodJobId,
+        webhookEvents: job.webhookUrl ? job.webhookEvents : null,
       });
     } catch (error) {
       failed++;

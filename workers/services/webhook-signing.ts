@@ -55,13 +55,34 @@ export async function verifySignedWebhook(input: { signingKey: string; jobId: st
   } catch {
     throw unauthorized("signed webhook body is not UTF-8");
   }
-  const secret = await deriveJobWebhookSecret(input.signingKey, input.jobId);
-  const webhookId = verifyWebhookSignature(secret, input.headers, text);
+  const webhookId = verifyWith(await jobVerifier(input.signingKey, input.jobId), input.headers, text);
   return { webhookId, text: text.replace(/^\uFEFF/, "") };
+}
+
+// A job's webhooks keep coming to the same isolate: its verifier (the derived secret, decoded) is
+// kept, the most recently used first out of mind when there are too many.
+const VERIFIERS_KEPT = 1_000;
+const verifiers = new Map<string, { signingKey: string; verifier: Webhook }>();
+
+async function jobVerifier(signingKey: string, jobId: string): Promise<Webhook> {
+  const kept = verifiers.get(jobId);
+  if (kept && kept.signingKey === signingKey) {
+    verifiers.delete(jobId);
+    verifiers.set(jobId, kept);
+    return kept.verifier;
+  }
+  const verifier = new Webhook(await deriveJobWebhookSecret(signingKey, jobId));
+  verifiers.set(jobId, { signingKey, verifier });
+  if (verifiers.size > VERIFIERS_KEPT) verifiers.delete(verifiers.keys().next().value!);
+  return verifier;
 }
 
 /** Standard Webhooks verification under one secret; returns the verified webhook-id. */
 export function verifyWebhookSignature(secret: string, headers: Pick<Headers, "get">, body: string): string {
+  return verifyWith(new Webhook(secret), headers, body);
+}
+
+function verifyWith(verifier: Webhook, headers: Pick<Headers, "get">, body: string): string {
   const webhookId = headers.get("webhook-id");
   const timestamp = headers.get("webhook-timestamp");
   const signature = headers.get("webhook-signature") ?? "";
@@ -71,7 +92,7 @@ export function verifyWebhookSignature(secret: string, headers: Pick<Headers, "g
   if (timestamp === null) throw unauthorized("signed webhook has no webhook-timestamp header");
   checkTimestamp(timestamp);
   try {
-    new Webhook(secret).verify(body, { "webhook-id": webhookId, "webhook-timestamp": timestamp, "webhook-signature": signature }, { jsonParse: false });
+    verifier.verify(body, { "webhook-id": webhookId, "webhook-timestamp": timestamp, "webhook-signature": signature }, { jsonParse: false });
   } catch (error) {
     if (error instanceof WebhookVerificationError) throw unauthorized(`webhook-signature does not verify with the job's secret (${error.message})`);
     throw error;

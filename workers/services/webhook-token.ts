@@ -15,10 +15,22 @@ export type TokenRoute = "legacy-callback" | "runpod";
 
 const TOKEN_DERIVATION: Record<TokenRoute, JobDerivation> = { "legacy-callback": "callback-token", runpod: "runpod-token" };
 
+// The signing key imported once per isolate (and per key, should the deployment's key change).
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+function importSigningKey(signingKey: string): Promise<CryptoKey> {
+  let key = importedKeys.get(signingKey);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(signingKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    importedKeys.set(signingKey, key);
+  }
+  return key;
+}
+
 /** HMAC-SHA256 of `easel/<purpose>/v1 NUL jobId` under the deployment's signing key: 32 bytes. */
 export async function deriveJobBytes(signingKey: string, purpose: JobDerivation, jobId: string): Promise<Uint8Array> {
   if (!signingKey) throw new ApiError("internal", "WEBHOOK_SIGNING_KEY is not configured");
-  const key = await crypto.subtle.importKey("raw", encoder.encode(signingKey), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const key = await importSigningKey(signingKey);
   // The NUL keeps label and job id apart: no job id can make one purpose's input equal another's.
   const label = encoder.encode(`easel/${purpose}/v1\u0000${jobId}`);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, label));
