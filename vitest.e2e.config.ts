@@ -10,7 +10,7 @@ import { defineConfig } from "vitest/config";
  * One file at a time: they share the stack, and the machine may have two cores.
  */
 const STACKS: Record<string, string[]> = {
-  presigned: ["jobs", "failures", "gallery", "uploads-presigned", "api-schema", "cli"],
+  presigned: ["jobs", "failures", "gallery", "uploads-presigned", "client-webhooks", "api-schema", "cli"],
   "presigned-versitygw": ["jobs", "uploads-presigned", "store-access"],
   "network-volume": ["jobs", "jobs-network-volume", "gallery", "uploads-network-volume", "store-access", "cli"],
 };
