@@ -1,7 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { freePort } from "./test/node/free-port.js";
+import { freePort } from "./scripts/stack/ports.js";
 
 // The Worker's secrets in tests. wrangler reads secrets from process.env; bindings below set the rest.
 const TEST_SECRETS = {
