@@ -1,10 +1,10 @@
-import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreatedApiKey, ListApiKeysQuery } from "../../schema/contract/index.js";
 import { apiKeys, type ApiKeyRow } from "../../schema/d1.js";
 import { ApiError } from "../errors.js";
 import { newId, randomToken, sha256Hex } from "./hashing.js";
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
+import { afterCursor, pageOf } from "./page-cursor.js";
 
 const KEY_PREFIX = "easel_sk_";
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -48,20 +48,14 @@ export async function getApiKey(db: DrizzleD1Database, id: string): Promise<ApiK
 
 /** Newest first, optionally one owner's; revoked and expired keys included (their dates say so). */
 export async function listApiKeys(db: DrizzleD1Database, query: ListApiKeysQuery): Promise<ApiKeyList> {
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const page = await db
+  const read = await db
     .select()
     .from(apiKeys)
-    .where(
-      and(
-        query.owner ? eq(apiKeys.owner, query.owner) : undefined,
-        after ? or(lt(apiKeys.createdAt, after.createdAt), and(eq(apiKeys.createdAt, after.createdAt), lt(apiKeys.id, after.id))) : undefined,
-      ),
-    )
+    .where(and(query.owner ? eq(apiKeys.owner, query.owner) : undefined, afterCursor(apiKeys, query.cursor)))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(query.limit + 1);
-  const keys = page.slice(0, query.limit);
-  return { keys: keys.map(apiKeyInfo), nextCursor: page.length > query.limit ? encodeCursor(keys[keys.length - 1]!) : null };
+  const { rows, nextCursor } = pageOf(read, query.limit);
+  return { keys: rows.map(apiKeyInfo), nextCursor };
 }
 
 /** Revokes the key (the first revocation time stays); null when there is no such key. */
