@@ -1,5 +1,5 @@
 import { and, desc, eq } from "drizzle-orm";
-import { isFinalStatus, type Job, type JobImage } from "../../schema/contract/index.js";
+import { DEFAULT_CLIENT_WEBHOOK_EVENTS, isFinalStatus, type Job, type JobImage } from "../../schema/contract/index.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { images, jobs, webhookDeliveries, type ImageRow, type JobRow, type WebhookDeliveryRow } from "../../schema/d1.js";
 import { database } from "../db.js";
@@ -48,7 +48,7 @@ export async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows:
     webhook: job.webhookUrl
       ? {
           url: job.webhookUrl,
-          events: job.webhookEvents ?? ["completed"],
+          events: job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS,
           deliveries: deliveries.map((attempt) => ({
             webhookId: attempt.webhookId, event: attempt.event, attempt: attempt.attempt, attemptedAt: iso(attempt.attemptedAt),
             status: attempt.status, durationMs: attempt.durationMs, outcome: attempt.outcome, error: attempt.error,
