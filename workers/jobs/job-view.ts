@@ -6,14 +6,12 @@ import { database } from "../db.js";
 import { settings } from "../env.js";
 import { notFound } from "../errors.js";
 import { signImageUrl } from "../services/image-url-signature.js";
+import { iso, isoOrNull } from "../services/iso-time.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
 import { jobMetrics } from "./job-metrics.js";
 
 /** How many of a job's latest webhook delivery attempts its view shows. */
 const SHOWN_DELIVERY_ATTEMPTS = 50;
-
-export const iso = (ms: number) => new Date(ms).toISOString();
-export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export async function imageUrl(env: Env, store: ObjectStore, image: Pick<ImageRow, "id" | "key">): Promise<string> {
   const lifetime = settings(env).displayUrlSeconds;

@@ -4,15 +4,15 @@ import type { ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreatedApiKey, ListAp
 import { apiKeys, type ApiKeyRow } from "../../schema/d1.js";
 import { ApiError } from "../errors.js";
 import { newId, randomToken, sha256Hex } from "./hashing.js";
+import { iso, isoOrNull } from "./iso-time.js";
 import { afterCursor, pageOf } from "./page-cursor.js";
 
 const KEY_PREFIX = "easel_sk_";
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function apiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
   return {
     id: row.id, owner: row.owner, name: row.name, prefix: row.keyPrefix,
-    createdAt: iso(row.createdAt)!, expiresAt: iso(row.expiresAt), revokedAt: iso(row.revokedAt),
+    createdAt: iso(row.createdAt), expiresAt: isoOrNull(row.expiresAt), revokedAt: isoOrNull(row.revokedAt),
   };
 }
 
