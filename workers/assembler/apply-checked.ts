@@ -40,7 +40,7 @@ export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Sc
  * Applies one checked event to the JobAssembler's storage. Synchronous: a delivery's events are
  * applied together inside one `transactionSync`. Bucket and D1 work follows in `settle`.
  */
-export function applyChecked({ state, pieces, schedule, receivedAt }: ApplyContext, event: CheckedEvent): void {
+function applyChecked({ state, pieces, schedule, receivedAt }: ApplyContext, event: CheckedEvent): void {
   const job = state.job()!;
   const markRunning = () => {
     if (job.status !== "queued") return;

@@ -74,7 +74,7 @@ const expectedIndices = (expected: number) => Array.from({ length: expected }, (
  * After a completion: the job completes once every expected image is verified. Images never
  * announced get COMPLETION_GRACE_MS to arrive (see `completionGraceExpired`).
  */
-export function reviewCompletion(state: AssemblerState, schedule: Schedule, now = Date.now()) {
+function reviewCompletion(state: AssemblerState, schedule: Schedule, now = Date.now()) {
   const job = state.job();
   if (!job || isOver(job) || state.completion() === undefined) return;
   const verified = new Set(state.images().filter((image) => image.state === "verified").map((image) => image.idx));

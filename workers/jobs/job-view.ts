@@ -30,7 +30,7 @@ export function jobFields(job: JobRow, rows: Pick<ImageRow, "deliveredAt">[]) {
   };
 }
 
-export async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageRow[], deliveries: WebhookDeliveryRow[] = []): Promise<Job> {
+async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageRow[], deliveries: WebhookDeliveryRow[] = []): Promise<Job> {
   const jobImages: JobImage[] = await Promise.all(
     [...rows]
       .sort((a, b) => a.index - b.index)

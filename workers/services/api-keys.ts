@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Database } from "../db.js";
 import type { ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreatedApiKey, ListApiKeysQuery } from "../../schema/contract/index.js";
 import { apiKeys, type ApiKeyRow } from "../../schema/d1.js";
 import { ApiError } from "../errors.js";
@@ -17,7 +17,7 @@ export function apiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
 }
 
 /** Creates a key for `owner`. The key itself is returned once; only its hash is stored. */
-export async function createApiKey(db: DrizzleD1Database, request: CreateApiKeyRequest, now = Date.now()): Promise<CreatedApiKey> {
+export async function createApiKey(db: Database, request: CreateApiKeyRequest, now = Date.now()): Promise<CreatedApiKey> {
   const expiresAt = request.expiresAt === undefined ? null : Date.parse(request.expiresAt);
   if (expiresAt !== null && expiresAt <= now) {
     throw new ApiError("validation_failed", "expiresAt is in the past", [{ path: "expiresAt", message: "a time in the future" }]);
@@ -31,7 +31,7 @@ export async function createApiKey(db: DrizzleD1Database, request: CreateApiKeyR
 }
 
 /** The key's id and owner when it is known, not revoked and not expired; checked on every request, so a revocation holds at once. */
-export async function findApiKey(db: DrizzleD1Database, key: string, now = Date.now()) {
+export async function findApiKey(db: Database, key: string, now = Date.now()) {
   if (!key.startsWith(KEY_PREFIX)) return null;
   const [row] = await db
     .select({ id: apiKeys.id, owner: apiKeys.owner })
@@ -41,13 +41,13 @@ export async function findApiKey(db: DrizzleD1Database, key: string, now = Date.
   return row ?? null;
 }
 
-export async function getApiKey(db: DrizzleD1Database, id: string): Promise<ApiKeyRow | null> {
+export async function getApiKey(db: Database, id: string): Promise<ApiKeyRow | null> {
   const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
   return row ?? null;
 }
 
 /** Newest first, optionally one owner's; revoked and expired keys included (their dates say so). */
-export async function listApiKeys(db: DrizzleD1Database, query: ListApiKeysQuery): Promise<ApiKeyList> {
+export async function listApiKeys(db: Database, query: ListApiKeysQuery): Promise<ApiKeyList> {
   const read = await db
     .select()
     .from(apiKeys)
@@ -59,7 +59,7 @@ export async function listApiKeys(db: DrizzleD1Database, query: ListApiKeysQuery
 }
 
 /** Revokes the key (the first revocation time stays); null when there is no such key. */
-export async function revokeApiKey(db: DrizzleD1Database, id: string, now = Date.now()): Promise<ApiKeyRow | null> {
+export async function revokeApiKey(db: Database, id: string, now = Date.now()): Promise<ApiKeyRow | null> {
   await db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
   return getApiKey(db, id);
 }

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Database } from "../db.js";
 import { apiKeys, type ApiKeyRow } from "../../schema/d1.js";
 import { deriveWebhookSecret } from "./key-derivation.js";
 
@@ -25,7 +25,7 @@ export async function signingSecrets(signingKey: string, key: Pick<ApiKeyRow, "i
 }
 
 /** Moves the key to a new secret; returns the new version. */
-export async function rotateClientWebhookSecret(db: DrizzleD1Database, keyId: string, now = Date.now()): Promise<number> {
+export async function rotateClientWebhookSecret(db: Database, keyId: string, now = Date.now()): Promise<number> {
   const [row] = await db
     .update(apiKeys)
     .set({ webhookSecretVersion: sql`${apiKeys.webhookSecretVersion} + 1`, webhookSecretRotatedAt: now })

@@ -6,7 +6,7 @@ import { verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
 export { deriveCallbackToken, verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
 
 /** Same tolerance as the standardwebhooks library, which enforces it too. */
-export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 export type WebhookHeaders = { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
 
