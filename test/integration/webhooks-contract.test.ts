@@ -2,16 +2,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SIGNED_WEBHOOK_MAX_BYTES } from "../../schema/contract/index.js";
 import { deriveJobWebhookSecret, signWebhook } from "../../workers/services/webhook-signing.js";
-import { api, createApiKey, createJob, getJob, storageReport, textToImage } from "../helpers/api.js";
-import { SimulatedHandler } from "../helpers/handler.js";
-import { dispatchedRun } from "../helpers/runpod.js";
+import { api, getJob, storageReport, textToImage } from "../helpers/api.js";
+import { SimulatedHandler, startJobOf } from "../helpers/handler.js";
 
-async function startJob(owner: string, images = 2) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, textToImage(`prompt for ${owner}`, images));
-  const handler = new SimulatedHandler((await dispatchedRun(job.id)).body.input);
-  return { key, job, handler };
-}
+const startJob = (owner: string, images = 2) => startJobOf(owner, textToImage(`prompt for ${owner}`, images));
 
 const imageRows = async (jobId: string) =>
   (await env.DB.prepare("SELECT * FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all<Record<string, unknown>>()).results;

@@ -12,13 +12,12 @@ import {
   WebhookEvent,
   type Job,
 } from "../../schema/contract/index.js";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { deriveJobWebhookSecret, signWebhook } from "../../workers/services/webhook-signing.js";
-import { api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { api, bearer, createApiKey, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline, swapDatabase, unavailableD1 } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
+import { dispatchJob, SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
 import { bodiesFor } from "./arbitraries.js";
 
@@ -50,11 +49,7 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-async function startJob(key: string, images: number, prompt = "reliability") {
-  const job = await createJob(key, textToImage(prompt, images));
-  const run = await dispatchedRun(job.id);
-  return { job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
-}
+const startJob = (key: string, images: number, prompt = "reliability") => dispatchJob(key, textToImage(prompt, images));
 
 const d1Images = async (jobId: string) =>
   (await env.DB.prepare("SELECT idx, key FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all<{ idx: number; key: string }>()).results;
