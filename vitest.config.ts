@@ -2,12 +2,13 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { freePort } from "./scripts/stack/ports.js";
+import { S3RVER_CREDENTIALS } from "./scripts/stack/s3rver.js";
 
 // The Worker's secrets in tests. wrangler reads secrets from process.env; bindings below set the rest.
 const TEST_SECRETS = {
   RUNPOD_API_KEY: "test-runpod-key",
-  S3_ACCESS_KEY_ID: "S3RVER",
-  S3_SECRET_ACCESS_KEY: "S3RVER",
+  S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   WEBHOOK_SIGNING_KEY: "test-signing-key-0123456789abcdef",
   ADMIN_TOKEN: "test-admin-token",
 };
