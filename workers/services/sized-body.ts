@@ -37,14 +37,18 @@ export function sizedBody(body: ReadableStream<Uint8Array>, length: number): Siz
   };
 }
 
-/** Writes the body on, and closes the writer only after exactly `length` bytes; else throws, leaving it open. */
+/**
+ * Writes the body on, and closes the writer only after exactly `length` bytes; else throws, leaving it
+ * open. A writer that fails means the request itself went away (a cut connection): that is the
+ * request's failure to report, not the body's, so feeding just stops.
+ */
 async function feed(reader: ReadableStreamDefaultReader<Uint8Array>, writer: WritableStreamDefaultWriter<Uint8Array>, length: number) {
   let seen = 0;
   for (let read = await reader.read(); !read.done; read = await reader.read()) {
     seen += read.value.byteLength;
     if (seen > length) throw new Error(`the body is longer than its declared ${length} bytes`);
-    await writer.write(read.value);
+    if (!(await writer.write(read.value).then(() => true, () => false))) return;
   }
   if (seen < length) throw new Error(`the body ended after ${seen} of its ${length} bytes`);
-  await writer.close();
+  await writer.close().catch(() => undefined);
 }
