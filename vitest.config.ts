@@ -1,23 +1,26 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { freePort } from "./test/node/free-port.js";
+import { freePort } from "./scripts/stack/ports.js";
+import { S3RVER_CREDENTIALS } from "./scripts/stack/s3rver.js";
 
 // The Worker's secrets in tests. wrangler reads secrets from process.env; bindings below set the rest.
 const TEST_SECRETS = {
   RUNPOD_API_KEY: "test-runpod-key",
-  S3_ACCESS_KEY_ID: "S3RVER",
-  S3_SECRET_ACCESS_KEY: "S3RVER",
+  S3_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  S3_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
   WEBHOOK_SIGNING_KEY: "test-signing-key-0123456789abcdef",
   ADMIN_TOKEN: "test-admin-token",
 };
 
 /**
- * The Worker under vitest's Workers pool, with a real S3 server and a RunPod stand-in
- * (test/global-setup.ts). The reliability suite (vitest.reliability.config.ts) reuses it with its
- * own files and a creation limit its 50-job storm does not reach.
+ * The Worker under vitest's Workers pool, as one project of a run, with a real S3 server and a
+ * RunPod stand-in (test/global-setup.ts, run once for every project). `bindings` change the
+ * deployment the whole project sees, Worker and JobAssembler alike (the store's mode). The
+ * reliability suite (vitest.reliability.config.ts) reuses it with its own files and a creation
+ * limit its 50-job storm does not reach.
  */
-export async function workersTestConfig(options: { include: string[]; jobRateLimit: number }) {
+export async function workersProject(options: { name: string; include: string[]; jobRateLimit: number; bindings?: Record<string, string> }) {
   Object.assign(process.env, TEST_SECRETS);
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // The Worker's bindings need the ports of the servers that test/global-setup.ts starts.
@@ -42,17 +45,29 @@ export async function workersTestConfig(options: { include: string[]; jobRateLim
             // The configured maximum, as deployed: the legacy bytes path is tested at it.
             MAX_IMAGE_BYTES: String(20 * 1024 * 1024),
             JOB_RATE_LIMIT: String(options.jobRateLimit),
+            ...options.bindings,
           },
         },
       }),
     ],
-    test: {
-      include: options.include,
-      globalSetup: ["./test/global-setup.ts"],
-      setupFiles: ["./test/apply-migrations.ts"],
-    },
+    test: { name: options.name, include: options.include, setupFiles: ["./test/apply-migrations.ts"] },
   };
 }
 
-// Lower than wrangler.toml's limit, so a test can reach it quickly.
-export default defineConfig(() => workersTestConfig({ include: ["test/{unit,integration,assembler}/**/*.test.ts", "packages/client/test/**/*.test.ts"], jobRateLimit: 10 }));
+export const GLOBAL_SETUP = ["./test/global-setup.ts"];
+
+// The job rate limit is lower than wrangler.toml's, so a test can reach it quickly.
+export default defineConfig(async () => ({
+  test: {
+    globalSetup: GLOBAL_SETUP,
+    projects: [
+      await workersProject({
+        name: "presigned",
+        include: ["test/{unit,integration,assembler}/**/*.test.ts", "packages/client/test/**/*.test.ts"],
+        jobRateLimit: 10,
+      }),
+      // A store that cannot presign (RunPod's network volume), as deployed: S3_MODE for the whole Worker.
+      await workersProject({ name: "network-volume", include: ["test/network-volume/**/*.test.ts"], jobRateLimit: 10, bindings: { S3_MODE: "network-volume" } }),
+    ],
+  },
+}));

@@ -1,17 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import S3rver from "@20minutes/s3rver";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../scripts/stack/ports.js";
+import { S3RVER_CREDENTIALS, startS3rver } from "../scripts/stack/s3rver.js";
 import { startVersitygw } from "../scripts/stack/versitygw.js";
 import { startFakeRunpod } from "./node/fake-runpod.js";
 import { startOutageProxy } from "./node/outage-proxy.js";
 import { startWebhookReceiver } from "./node/webhook-receiver.js";
 
 export const TEST_BUCKET = "easel-test";
-// s3rver accepts only these; versitygw is given the same, so the Worker's one set of secrets reaches both.
-const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 
 /**
  * Two real S3 servers, each behind a proxy that can stage an outage: s3rver (the Worker's default
@@ -21,21 +19,15 @@ const CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
  */
 export default async function setup(project: TestProject) {
   const directory = mkdtempSync(join(tmpdir(), "easel-s3-"));
-  const s3 = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory: join(directory, "s3rver"),
-    configureBuckets: [{ name: TEST_BUCKET, configs: [] }],
-  });
-  const { port } = await s3.run();
-  const proxy = await startOutageProxy(port, Number(process.env.EASEL_TEST_S3_PORT));
+  const s3 = await startS3rver(join(directory, "s3rver"), 0, TEST_BUCKET);
+  const proxy = await startOutageProxy(Number(new URL(s3.url).port), Number(process.env.EASEL_TEST_S3_PORT));
 
   mkdirSync(join(directory, "versitygw", TEST_BUCKET), { recursive: true });
+  // s3rver's credentials (the only ones it takes), so the Worker's one set of secrets reaches both servers.
   const versitygw = await startVersitygw({
     root: join(directory, "versitygw"),
     port: await freePort(),
-    ...CREDENTIALS,
+    ...S3RVER_CREDENTIALS,
     logFile: join(directory, "versitygw.log"),
   });
   const versitygwProxy = await startOutageProxy(Number(new URL(versitygw.url).port));
@@ -54,7 +46,7 @@ export default async function setup(project: TestProject) {
     await receiver.close();
     await runpod.close();
     await Promise.all([proxy.close(), versitygwProxy.close()]);
-    await Promise.all([s3.close(), versitygw.process.stop()]);
+    await Promise.all([s3.stop(), versitygw.process.stop()]);
     rmSync(directory, { recursive: true, force: true });
   };
 }

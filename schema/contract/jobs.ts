@@ -27,6 +27,8 @@ export const StyleTransferInput = z.strictObject({
 /** What Easel tells a client's own `webhook` about: the handler started, an image landed, the job ended (any final status). */
 export const CLIENT_WEBHOOK_EVENTS = ["start", "image", "completed"] as const;
 export const ClientWebhookEvent = z.enum(CLIENT_WEBHOOK_EVENTS);
+/** What a job with a `webhook` and no `webhook_events` is sent. */
+export const DEFAULT_CLIENT_WEBHOOK_EVENTS: z.infer<typeof ClientWebhookEvent>[] = ["completed"];
 
 const clientWebhook = {
   webhook: z
@@ -39,7 +41,7 @@ const clientWebhook = {
     .min(1)
     .max(CLIENT_WEBHOOK_EVENTS.length)
     .optional()
-    .describe('Which changes are sent to `webhook`; default ["completed"] (completed means any final status).'),
+    .describe(`Which changes are sent to \`webhook\`; default ${JSON.stringify(DEFAULT_CLIENT_WEBHOOK_EVENTS)} (completed means any final status).`),
 };
 
 export const CreateJobRequest = z

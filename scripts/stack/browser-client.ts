@@ -10,7 +10,7 @@ import { REPO_ROOT } from "./paths.js";
  * ignored by git). Built by `npm install`'s setup step, and again before `wrangler dev` and
  * `wrangler deploy`, so the gallery always runs the client of this checkout.
  */
-export const BROWSER_CLIENT = join(REPO_ROOT, "public", "easel-client.js");
+const BROWSER_CLIENT = join(REPO_ROOT, "public", "easel-client.js");
 const ENTRY = join(REPO_ROOT, "packages", "client", "src", "index.ts");
 // The contract's zod schemas would make the page download ~450 KB for three lists of names.
 const MUST_NOT_BUNDLE = /node_modules\/zod\//;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { EaselClient, EaselError } from "@easel/client";
 
-export const DEV_OWNER = "dev";
+const DEV_OWNER = "dev";
 
 export type DevKey = { id: string; owner: string; key: string; createdAt: string };
 

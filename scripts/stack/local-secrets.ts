@@ -8,7 +8,7 @@ export type LocalSecrets = {
   ADMIN_TOKEN: string;
 };
 
-export const SECRET_NAMES = ["RUNPOD_API_KEY", "WEBHOOK_SIGNING_KEY", "ADMIN_TOKEN"] as const;
+const SECRET_NAMES = ["RUNPOD_API_KEY", "WEBHOOK_SIGNING_KEY", "ADMIN_TOKEN"] as const;
 
 const random = (bytes: number) => randomBytes(bytes).toString("base64url");
 

@@ -5,12 +5,12 @@ import type { ManagedProcess } from "./processes.js";
 import { S3RVER_CREDENTIALS, startS3rver } from "./s3rver.js";
 import { startVersitygw } from "./versitygw.js";
 
-export const STORE_MODES = ["presigned", "network-volume"] as const;
+const STORE_MODES = ["presigned", "network-volume"] as const;
 /** The Worker's S3_MODE: a bucket that presigns, or a RunPod network volume that cannot. */
 export type StoreMode = (typeof STORE_MODES)[number];
 export type LocalS3Server = "s3rver" | "versitygw";
 
-export const LOCAL_BUCKET = "easel";
+const LOCAL_BUCKET = "easel";
 // Loopback only, for a gateway the stack starts and stops; versitygw needs some root credentials.
 const VERSITYGW_CREDENTIALS = { accessKeyId: "easel-local", secretAccessKey: "easel-local-secret" };
 

@@ -6,7 +6,7 @@ import { crc32, deflateSync } from "node:zlib";
 
 type Pixel = (x: number, y: number) => [number, number, number];
 
-export function encodePng(width: number, height: number, pixel: Pixel): Uint8Array<ArrayBuffer> {
+function encodePng(width: number, height: number, pixel: Pixel): Uint8Array<ArrayBuffer> {
   const raw = Buffer.alloc((width * 3 + 1) * height);
   for (let y = 0; y < height; y++) {
     const row = y * (width * 3 + 1);

@@ -13,16 +13,16 @@ import { logTail, startProcess, type ManagedProcess } from "./processes.js";
  * object a plain file), as RunPod's S3 API serves a network volume: what a handler writes into the
  * folder is exactly what a HEAD or GET sees. It refuses anonymous requests and checks SigV4.
  */
-export const VERSITYGW_VERSION = "v1.8.0";
+const VERSITYGW_VERSION = "v1.8.0";
 const MODULE = "github.com/versity/versitygw/cmd/versitygw";
 const TOOLS = join(REPO_ROOT, ".tools");
-export const VERSITYGW_BIN = join(TOOLS, `versitygw-${VERSITYGW_VERSION}`, "versitygw");
+const VERSITYGW_BIN = join(TOOLS, `versitygw-${VERSITYGW_VERSION}`, "versitygw");
 
 const READY_TIMEOUT_MS = 30_000;
 const HEALTH_PATH = "/health";
 
 /** The versitygw binary, built with `go install` into .tools/ (ignored) the first time it is needed. */
-export async function ensureVersitygw(say: (line: string) => void = (line) => console.log(line)): Promise<string> {
+async function ensureVersitygw(say: (line: string) => void = (line) => console.log(line)): Promise<string> {
   if (existsSync(VERSITYGW_BIN)) return VERSITYGW_BIN;
   mkdirSync(TOOLS, { recursive: true });
   // Built aside and renamed, so a build that fails or races another leaves no half a binary in place.

@@ -1,24 +1,17 @@
-import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import type { ClientWebhookEvent, Job } from "../../schema/contract/index.js";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { D1Writes } from "../../workers/assembler/d1-sync.js";
 import type { AssemblerState } from "../../workers/assembler/state.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
-import { api, bearer, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { api, bearer, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
-import { dispatchedRun } from "../helpers/runpod.js";
+import { startJobOf } from "../helpers/handler.js";
 import { hookUrl, receivedBy, scriptAnswers, type ReceivedWebhook } from "../helpers/webhook-receiver.js";
 
-async function startJob(owner: string, receiver: string, events: ClientWebhookEvent[], images = 2) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, { ...textToImage(`client webhooks ${owner}`, images), webhook: hookUrl(receiver), webhook_events: events });
-  const handler = new SimulatedHandler((await dispatchedRun(job.id)).body.input);
-  return { key, job, handler, stub: assemblerFor(env, job.id) };
-}
+const startJob = (owner: string, receiver: string, events: ClientWebhookEvent[], images = 2) =>
+  startJobOf(owner, { ...textToImage(`client webhooks ${owner}`, images), webhook: hookUrl(receiver), webhook_events: events });
 
 /**
  * Waits until the receiver has `count` requests, moving the JobAssembler's clock on by `step` and

@@ -1,31 +1,10 @@
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
-import { assemblerState, runAlarmAfter, workRow } from "../helpers/assembler.js";
+import { assemblerState, runAlarmAfter, swapDatabase, unavailableD1, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
-
-/** A D1 binding that refuses every query, as D1 does during an outage. */
-const unavailableD1 = new Proxy(env.DB, {
-  get(target, property) {
-    if (property === "prepare" || property === "batch" || property === "exec") {
-      return () => {
-        throw new Error("D1_ERROR: Network connection lost.");
-      };
-    }
-    return Reflect.get(target, property);
-  },
-});
-
-async function swapDatabase(stub: DurableObjectStub<JobAssembler>, database: D1Database) {
-  await runInDurableObject(stub, (instance: JobAssembler) => {
-    // Fault injection: the object reads D1 through its env, so swapping the binding stages the outage.
-    (instance as unknown as { env: Env }).env = { ...env, DB: database };
-  });
-}
 
 describe("JobAssembler: nothing is lost when D1 fails for a while", () => {
   it("keeps verified images and the completion, and writes them when D1 is back", async () => {

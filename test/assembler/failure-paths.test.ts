@@ -6,22 +6,19 @@ import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import type { Schedule } from "../../workers/assembler/schedule.js";
 import type { AssemblerState } from "../../workers/assembler/state.js";
 import { COMPLETION_GRACE_MS } from "../../workers/assembler/settle.js";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { createObjectStore, type ObjectStore } from "../../workers/services/storage.js";
 import { pngBytes } from "../helpers/images.js";
-import { api, bearer, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { api, bearer, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline, workRow } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
+import { startJobOf } from "../helpers/handler.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
 
 const outage = (prefix: string, on: boolean) =>
   fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
 
 async function startJob(owner: string, images = 1, prompt = `failure paths ${owner}`) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, textToImage(prompt, images));
-  const run = await dispatchedRun(job.id);
-  return { key, job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id), prefix: `jobs/${owner}/${job.id}/` };
+  const started = await startJobOf(owner, textToImage(prompt, images));
+  return { ...started, prefix: `jobs/${owner}/${started.job.id}/` };
 }
 
 const d1Images = async (jobId: string) =>

@@ -1,24 +1,18 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { D1Writes } from "../../workers/assembler/d1-sync.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { Schedule } from "../../workers/assembler/schedule.js";
 import { AssemblerState } from "../../workers/assembler/state.js";
-import { api, bearer, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { api, bearer, getJob, textToImage } from "../helpers/api.js";
 import { reloadFromStorage } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
-import { dispatchedRun } from "../helpers/runpod.js";
+import { startJobOf } from "../helpers/handler.js";
 
 type Parts = { state: AssemblerState; schedule: Schedule; d1: D1Writes; env: Env };
 const partsOf = (instance: JobAssembler) => instance as unknown as Parts;
 
-async function startJob(owner: string, images = 3) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, textToImage(`lean ${owner}`, images));
-  return { key, job, handler: new SimulatedHandler((await dispatchedRun(job.id)).body.input), stub: assemblerFor(env, job.id) };
-}
+const startJob = (owner: string, images = 3) => startJobOf(owner, textToImage(`lean ${owner}`, images));
 
 /** Counts what the object asks of its SQLite and its alarm from here on (instrumentation, not a fault). */
 async function countStorage(stub: DurableObjectStub<JobAssembler>) {

@@ -1,19 +1,12 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { settings } from "../../workers/env.js";
-import { api, bearer, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { api, bearer, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
-import { dispatchedRun } from "../helpers/runpod.js";
+import { startJobOf } from "../helpers/handler.js";
 
-async function startJob(owner: string, images = 2) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, textToImage(`metrics ${owner}`, images));
-  const run = await dispatchedRun(job.id);
-  return { key, job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
-}
+const startJob = (owner: string, images = 2) => startJobOf(owner, textToImage(`metrics ${owner}`, images));
 
 /** RunPod's own completion webhook, through its URL token. */
 function runpodWebhook(webhookUrl: string, body: unknown) {

@@ -1,24 +1,18 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { settings } from "../../workers/env.js";
 import { createObjectStore } from "../../workers/services/storage.js";
-import { api, createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
+import { api, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, runAlarmAfter, runAlarmPastDeadline, workRow } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
+import { startJobOf } from "../helpers/handler.js";
 import { pngBytes, sha256Hex, toBase64 } from "../helpers/images.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
 
 const outage = (prefix: string, on: boolean) =>
   fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
 
-async function startJob(owner: string, images = 1) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, textToImage(`assembler ${owner}`, images));
-  const run = await dispatchedRun(job.id);
-  return { key, job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
-}
+const startJob = (owner: string, images = 1) => startJobOf(owner, textToImage(`assembler ${owner}`, images));
 
 
 describe("JobAssembler: nothing is lost when the bucket fails for a while", () => {

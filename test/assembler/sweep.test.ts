@@ -1,12 +1,11 @@
 import { env } from "cloudflare:workers";
-import { createScheduledController, runInDurableObject } from "cloudflare:test";
+import { createScheduledController } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
-import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { SWEEP_GRACE_MS } from "../../workers/jobs/sweep-overdue.js";
 import { createApiKey, createJob, getJob, textToImage } from "../helpers/api.js";
-import { assemblerState } from "../helpers/assembler.js";
+import { assemblerState, swapDatabase, unavailableD1 } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
@@ -15,24 +14,6 @@ async function runCron() {
 }
 
 const overdue = () => Date.now() - SWEEP_GRACE_MS - 1_000;
-
-/** A D1 binding that refuses every query, as D1 does during an outage. */
-const unavailableD1 = new Proxy(env.DB, {
-  get(target, property) {
-    if (property === "prepare" || property === "batch" || property === "exec") {
-      return () => {
-        throw new Error("D1_ERROR: Network connection lost.");
-      };
-    }
-    return Reflect.get(target, property);
-  },
-});
-
-async function swapDatabase(stub: DurableObjectStub<JobAssembler>, database: D1Database) {
-  await runInDurableObject(stub, (instance: JobAssembler) => {
-    (instance as unknown as { env: Env }).env = { ...env, DB: database };
-  });
-}
 
 describe("the Cron Trigger's sweep", () => {
   it("settles a job D1 shows queued past its deadline whose JobAssembler never opened", async () => {

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { Schedule, type WorkName } from "../../workers/assembler/schedule.js";
@@ -56,4 +57,23 @@ export async function runAlarmAfter(stub: DurableObjectStub<JobAssembler>, ms: n
 export async function runAlarmPastDeadline(stub: DurableObjectStub<JobAssembler>) {
   const { job } = await assemblerState(stub);
   return runAlarmAfter(stub, Math.max(0, job!.deadline_at - Date.now() + 1));
+}
+
+/** A D1 binding that refuses every query, as D1 does during an outage. */
+export const unavailableD1 = new Proxy(env.DB, {
+  get(target, property) {
+    if (property === "prepare" || property === "batch" || property === "exec") {
+      return () => {
+        throw new Error("D1_ERROR: Network connection lost.");
+      };
+    }
+    return Reflect.get(target, property);
+  },
+});
+
+/** Gives the JobAssembler another D1 binding: it reads D1 through its env, so swapping the binding stages an outage. */
+export async function swapDatabase(stub: DurableObjectStub<JobAssembler>, database: D1Database) {
+  await runInDurableObject(stub, (instance: JobAssembler) => {
+    (instance as unknown as { env: Env }).env = { ...env, DB: database };
+  });
 }

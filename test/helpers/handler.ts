@@ -1,7 +1,10 @@
+import { env } from "cloudflare:workers";
 import type { HandlerInput } from "../../schema/contract/index.js";
+import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { signWebhook } from "../../workers/services/webhook-signing.js";
-import { api } from "./api.js";
+import { api, createApiKey, createJob } from "./api.js";
 import { pngBytes, sha256Hex } from "./images.js";
+import { dispatchedRun } from "./runpod.js";
 
 /** Plays the GPU handler's side of the contract: PUT to the presigned URL, then signed webhooks. */
 export class SimulatedHandler {
@@ -42,4 +45,17 @@ export class SimulatedHandler {
   sendUnsigned(body: unknown) {
     return api(this.legacyCallbackPath, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   }
+}
+
+/** A job of `key` created with `body` and dispatched: RunPod's run of it, a handler to play it, and its JobAssembler. */
+export async function dispatchJob(key: string, body: unknown) {
+  const job = await createJob(key, body);
+  const run = await dispatchedRun(job.id);
+  return { job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
+}
+
+/** The same for a new API key of `owner`. */
+export async function startJobOf(owner: string, body: unknown) {
+  const key = await createApiKey(owner);
+  return { key, ...(await dispatchJob(key, body)) };
 }

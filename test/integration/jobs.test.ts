@@ -14,9 +14,6 @@ import { dispatchedRun } from "../helpers/runpod.js";
 const apiWith = (overrides: Partial<Env>, path: string, init: RequestInit = {}) =>
   createApp().fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, createExecutionContext());
 
-const jobRow = async (id: string) =>
-  env.DB.prepare("SELECT status, error, runpod_job_id FROM jobs WHERE id = ?").bind(id).first<{ status: string; error: string | null; runpod_job_id: string | null }>();
-
 describe("POST /api/jobs", () => {
   it("records the job queued, dispatches contract-v1 input to RunPod and answers 202", async () => {
     const key = await createApiKey("jobs_create");

@@ -304,6 +304,36 @@ describe("a store that fails", () => {
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect(calls.filter((call) => call === "PUT")).toHaveLength(1);
   });
+
+  // workerd logs a request body stream that fails as an uncaught exception; an aborted request it does not.
+  it("aborts a streamed PUT whose body fails, runs long or ends short, and never fails the request's own stream", async () => {
+    const failing = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(randomBytes(100)),
+      pull: (controller) => controller.error(new Error("the client went away")),
+    });
+    for (const [body, contentLength, reason] of [
+      [chunked(randomBytes(1000), 100), 999, /longer than its declared 999 bytes/],
+      [chunked(randomBytes(1000), 100), 1001, /ended after 1000 of its 1001 bytes/],
+      [failing, 1000, /the client went away/],
+    ] as const) {
+      let requestBody: "aborted" | "failed" | "whole" | undefined;
+      const watching: StoreFetch = async (request) => {
+        if (request.method !== "PUT" || request.headers.has("x-amz-copy-source")) return fetch(request);
+        const reader = request.body!.getReader();
+        const aborted = new Promise<"aborted">((resolve) => request.signal.addEventListener("abort", () => resolve("aborted")));
+        const drained = (async () => {
+          while (!(await reader.read()).done);
+          return "whole" as const;
+        })().catch(() => "failed" as const);
+        requestBody = await Promise.race([aborted, drained]);
+        throw new Error(`the request's body ${requestBody}`);
+      };
+      const key = freshKey();
+      await expect(store({ fetch: watching }).putStream(key, body, { contentType: "image/png", contentLength })).rejects.toThrow(reason);
+      expect(requestBody).toBe("aborted");
+      expect(await store().head(key)).toBeNull();
+    }
+  });
 });
 
 describe("presigning and addressing", () => {

@@ -1,16 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, bearer, createApiKey, createJob, getJob, postJson, storageReport, textToImage } from "../helpers/api.js";
-import { SimulatedHandler } from "../helpers/handler.js";
+import { SimulatedHandler, startJobOf } from "../helpers/handler.js";
 import { pngBytes, sha256Hex, toBase64 } from "../helpers/images.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
-async function startJob(owner: string, body: unknown = textToImage(`legacy ${owner}`, 2)) {
-  const key = await createApiKey(owner);
-  const job = await createJob(key, body);
-  const handler = new SimulatedHandler((await dispatchedRun(job.id)).body.input);
-  return { key, job, handler };
-}
+const startJob = (owner: string, body: unknown = textToImage(`legacy ${owner}`, 2)) => startJobOf(owner, body);
 
 async function uploadInput(key: string, bytes: Uint8Array) {
   const response = await postJson("/api/uploads", { contentType: "image/png", contentLength: bytes.byteLength }, bearer(key));

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import { listen, readBody, type RunningServer } from "./http-server.js";
 
 /**
  * RunPod's serverless API as the Worker sees it (`/v2/{endpoint}/run|status|cancel`), on loopback,
@@ -13,7 +13,7 @@ const SLOW_ANSWER_MS = 3_000;
 
 type Recorded = { endpoint: string; runpodId: string; body: { input?: { job_id?: string; outputs?: { key: string }[] }; webhook?: string } };
 
-export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Promise<RunningServer> {
   const runs = new Map<string, Recorded>();
   const statuses = new Map<string, unknown>();
   const canceled = new Set<string>();
@@ -62,15 +62,5 @@ export async function startFakeRunpod(port = 0, apiKey = "test-runpod-key"): Pro
     }
     send(404, { error: "not found" });
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return listen(server, port);
 }

@@ -1,5 +1,5 @@
 import { request as httpRequest, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listen, type RunningServer } from "./http-server.js";
 
 /**
  * Sits between the Worker and an S3 server, forwarding every request untouched (same Host, so
@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
  *                                   the connection is cut (a store failing mid-upload)
  *   GET /_received?prefix=…         {bytes}: how many body bytes have reached the store so far
  */
-export async function startOutageProxy(targetPort: number, port = 0): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startOutageProxy(targetPort: number, port = 0): Promise<RunningServer> {
   const outages = new Map<string, number | null>();
   const received = new Map<string, number>();
   const under = (path: string, prefix: string) => path.includes(prefix);
@@ -35,11 +35,7 @@ export async function startOutageProxy(targetPort: number, port = 0): Promise<{ 
     }
     forward(req, res, targetPort, path, received, outage?.[1] ?? Infinity);
   });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  return listen(server, port);
 }
 
 /** Passes the request on, counting its body bytes, and cuts both connections after `cutAfter` of them. */

@@ -1,14 +1,13 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type Server } from "node:http";
+import type { ReceivedWebhook, ScriptedAnswer } from "../helpers/webhook-receiver.js";
+import { listen, readBody, type RunningServer } from "./http-server.js";
 
 /**
  * A client's webhook endpoint on loopback, for the workerd tests. `POST /hooks/{name}` records the
  * request and answers the next scripted answer for `name` (200 once the script is used up);
  * `/_test/script/{name}` sets the script, `/_test/received/{name}` tells what came.
  */
-import type { ReceivedWebhook, ScriptedAnswer } from "../helpers/webhook-receiver.js";
-
-export async function startWebhookReceiver(): Promise<{ port: number; close: () => Promise<void> }> {
+export async function startWebhookReceiver(): Promise<RunningServer> {
   const scripts = new Map<string, ScriptedAnswer[]>();
   const received = new Map<string, ReceivedWebhook[]>();
 
@@ -30,15 +29,5 @@ export async function startWebhookReceiver(): Promise<{ port: number; close: () 
     res.writeHead(answer.status, answer.headers ?? {});
     res.end(Buffer.alloc(answer.bodyBytes ?? 0, "x"));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return listen(server);
 }

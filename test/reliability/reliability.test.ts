@@ -12,13 +12,12 @@ import {
   WebhookEvent,
   type Job,
 } from "../../schema/contract/index.js";
-import { assemblerFor } from "../../workers/assembler/assembler-for.js";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { deriveJobWebhookSecret, signWebhook } from "../../workers/services/webhook-signing.js";
-import { api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
-import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline } from "../helpers/assembler.js";
-import { SimulatedHandler } from "../helpers/handler.js";
+import { api, bearer, createApiKey, getJob, textToImage } from "../helpers/api.js";
+import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline, swapDatabase, unavailableD1 } from "../helpers/assembler.js";
+import { dispatchJob, SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
 import { bodiesFor } from "./arbitraries.js";
 
@@ -50,11 +49,7 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-async function startJob(key: string, images: number, prompt = "reliability") {
-  const job = await createJob(key, textToImage(prompt, images));
-  const run = await dispatchedRun(job.id);
-  return { job, run, handler: new SimulatedHandler(run.body.input), stub: assemblerFor(env, job.id) };
-}
+const startJob = (key: string, images: number, prompt = "reliability") => dispatchJob(key, textToImage(prompt, images));
 
 const d1Images = async (jobId: string) =>
   (await env.DB.prepare("SELECT idx, key FROM images WHERE job_id = ? ORDER BY idx").bind(jobId).all<{ idx: number; key: string }>()).results;
@@ -178,19 +173,9 @@ describe("reliability", () => {
     const key = await createApiKey("rel_d1");
     const { job, handler, stub } = await startJob(key, 1);
     const image = await handler.upload(0);
-    const failingD1 = new Proxy(env.DB, {
-      get(target, property) {
-        if (property === "prepare" || property === "batch") return () => { throw new Error("D1_ERROR: Network connection lost."); };
-        return Reflect.get(target, property);
-      },
-    });
-    const swapDatabase = (database: D1Database) =>
-      runInDurableObject(stub, (instance: JobAssembler) => {
-        (instance as unknown as { env: Env }).env = { ...env, DB: database };
-      });
-    await swapDatabase(failingD1);
+    await swapDatabase(stub, unavailableD1);
     await handler.send({ type: "completed", job_id: job.id, images: [image] });
-    await swapDatabase(env.DB);
+    await swapDatabase(stub, env.DB);
     await runAlarmAfter(stub, 60_000);
     const inside = await assemblerState(stub);
     const outside = await getJob(key, job.id);

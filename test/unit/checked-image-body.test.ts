@@ -45,6 +45,20 @@ describe("checkedImageBody", () => {
     await expect(drain(checked.stream)).rejects.toMatchObject({ status: 400, message: "the body ended after 1000 of its 2000 bytes" });
   });
 
+  it("fails with 400 when the body breaks off (the client went away), not with the connection's own error", async () => {
+    const head = pngBytes(8, 8, 1000);
+    const cut = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(head),
+      pull: (controller) => controller.error(new Error("Network connection lost.")),
+    });
+    const checked = await checkedImageBody(cut, 2000, "image/png");
+    await expect(drain(checked.stream)).rejects.toMatchObject({ status: 400, message: "the body broke off after 1000 of its 2000 bytes" });
+    expect(checked.problem()).toMatchObject({ status: 400 });
+
+    const gone = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error("Network connection lost.")) });
+    await expect(checkedImageBody(gone, 2000, "image/png")).rejects.toMatchObject({ status: 400, message: "the body broke off after 0 of its 2000 bytes" });
+  });
+
   it("refuses with 415, before passing anything on, bytes that are not an image or not the declared type", async () => {
     await expect(checkedImageBody(pieces(new TextEncoder().encode("<html>".padEnd(100)), 10), 100, "image/png")).rejects.toMatchObject({ status: 415 });
     await expect(checkedImageBody(pieces(pngBytes(8, 8, 100), 10), 100, "image/webp")).rejects.toMatchObject({

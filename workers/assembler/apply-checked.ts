@@ -1,9 +1,37 @@
+import type { EaselEvent } from "../../schema/contract/index.js";
 import { outputKey } from "../services/object-keys.js";
-import type { CheckedBytes, CheckedEvent } from "./check-events.js";
+import { checkEvent, conflictWithin, type CheckedBytes, type CheckedEvent } from "./check-events.js";
 import { endJob } from "./finish.js";
+import type { Rejection } from "./outcome.js";
+import type { AssemblerParts } from "./parts.js";
 import type { Pieces } from "./pieces.js";
 import type { Schedule } from "./schedule.js";
-import type { AssemblerState } from "./state.js";
+import { isOver, type AssemblerState, type ImageSource } from "./state.js";
+
+/** Where a delivery came from, and when it reached the Worker; `webhookId` is marked seen with it. */
+export type DeliveryOrigin = { source: ImageSource; webhookId: string | null; receivedAt: number };
+
+/** Every event is checked first (all the awaiting), then all are applied in one transaction: a bad delivery changes nothing. */
+export async function checkAndApply(parts: AssemblerParts, events: EaselEvent[], origin: DeliveryOrigin): Promise<CheckedEvent[] | Rejection> {
+  const { state, pieces, schedule } = parts;
+  const job = state.job()!;
+  const context = { state, pieces, store: parts.store, prefix: job.prefix, expected: job.expected, maxImageBytes: parts.maxImageBytes };
+  // The checks read the state and write nothing: their HEADs run together.
+  const results = await Promise.all(events.map((event) => checkEvent(context, event, origin.source)));
+  const rejection = results.find((result): result is Rejection => "result" in result);
+  if (rejection) return rejection;
+  const checked = results as CheckedEvent[];
+  const conflict = conflictWithin(checked);
+  if (conflict) return conflict;
+  parts.transaction(() => {
+    for (const event of checked) {
+      if (isOver(state.job()!)) break;
+      applyChecked({ state, pieces, schedule, receivedAt: origin.receivedAt }, event);
+    }
+    if (origin.webhookId) state.markSeen(origin.webhookId);
+  });
+  return checked;
+}
 
 /** `receivedAt`: when the delivery reached the Worker (the job's metrics). */
 export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Schedule; receivedAt: number };
@@ -12,7 +40,7 @@ export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Sc
  * Applies one checked event to the JobAssembler's storage. Synchronous: a delivery's events are
  * applied together inside one `transactionSync`. Bucket and D1 work follows in `settle`.
  */
-export function applyChecked({ state, pieces, schedule, receivedAt }: ApplyContext, event: CheckedEvent): void {
+function applyChecked({ state, pieces, schedule, receivedAt }: ApplyContext, event: CheckedEvent): void {
   const job = state.job()!;
   const markRunning = () => {
     if (job.status !== "queued") return;

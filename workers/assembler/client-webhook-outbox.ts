@@ -7,18 +7,18 @@ import type { AssemblerState, ClientWebhookRow } from "./state.js";
  */
 
 /** An endpoint that keeps timing out or answering 5xx or 429 is retried this long after the first attempt. */
-export const CLIENT_WEBHOOK_RETRY_MS = 24 * 60 * 60 * 1000;
+const CLIENT_WEBHOOK_RETRY_MS = 24 * 60 * 60 * 1000;
 const FIRST_DELAY_MS = 5_000;
 const MAX_DELAY_MS = 60 * 60_000;
 
 /** 5 s, 10 s, 20 s … capped at an hour, with jitter; a longer `Retry-After` wins. */
-export function clientWebhookRetryAt(attempt: number, retryAfterMs: number | null, now = Date.now()): number {
+function clientWebhookRetryAt(attempt: number, retryAfterMs: number | null, now = Date.now()): number {
   const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(attempt - 1, 20));
   return now + Math.max(delay / 2 + Math.random() * (delay / 2), retryAfterMs ?? 0);
 }
 
 /** One attempt at an outbox entry; a thrown error (D1 unavailable) is worth retrying too. */
-export async function attemptClientWebhook(env: Env, jobId: string, entry: ClientWebhookRow): Promise<ClientWebhookOutcome> {
+async function attemptClientWebhook(env: Env, jobId: string, entry: ClientWebhookRow): Promise<ClientWebhookOutcome> {
   const webhookId = clientWebhookId(jobId, entry.event, entry.idx ?? undefined);
   try {
     return await deliverClientWebhook(env, { jobId, event: entry.event, webhookId, attempt: entry.attempts + 1 });

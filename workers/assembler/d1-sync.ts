@@ -8,7 +8,7 @@ export const imageRowId = (jobId: string, index: number) => `img_${jobId.replace
 const IMAGE_COLUMNS = "id, job_id, idx, key, size, content_type, width, height, sha256, source, delivered_at";
 const IMAGE_PARAMETERS = 11;
 const D1_MAX_PARAMETERS = 100;
-export const IMAGES_PER_INSERT = Math.floor(D1_MAX_PARAMETERS / IMAGE_PARAMETERS);
+const IMAGES_PER_INSERT = Math.floor(D1_MAX_PARAMETERS / IMAGE_PARAMETERS);
 const IMAGE_ROW = `(${Array.from({ length: IMAGE_PARAMETERS }, () => "?").join(", ")})`;
 const JOB_UPDATE = `UPDATE jobs SET status = ?, progress = ?, error = ?, runpod_job_id = ?, started_at = ?, completed_at = ?,
   runpod_delay_ms = ?, runpod_execution_ms = ?, updated_at = ? WHERE id = ?`;
@@ -91,7 +91,7 @@ export class D1Writes {
  * Writes what the D1 copy lacks (verified images, then the job) in one batch, so a reader never
  * sees a completed job without its images. Idempotent: safe to run again after a failure.
  */
-export async function syncToD1(env: Env, state: AssemblerState): Promise<void> {
+async function syncToD1(env: Env, state: AssemblerState): Promise<void> {
   const job = state.job();
   if (!job || !state.d1Lags()) return;
   const pending = state.unsyncedImages() as VerifiedImage[];

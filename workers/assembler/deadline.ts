@@ -7,7 +7,7 @@ import { missingImagesReason, unannounced } from "./settle.js";
 import { isOver, type AssemblerState } from "./state.js";
 
 /** RunPod's status is read this many times (on the alarm's backoff) at the deadline before the job ends without it. */
-export const DEADLINE_STATUS_ATTEMPTS = 5;
+const DEADLINE_STATUS_ATTEMPTS = 5;
 
 export type DeadlineContext = {
   env: Env;

@@ -9,7 +9,7 @@ import { isOver, type AssemblerState } from "./state.js";
  */
 export const DISPATCH_CONFIRM_MS = 5 * 60_000;
 /** Cancels of a RunPod run Easel no longer wants are retried on the alarm's schedule this many times. */
-export const CANCEL_ATTEMPTS = 8;
+const CANCEL_ATTEMPTS = 8;
 
 export type RunRecognition = "ours" | "adopted" | "unwanted";
 

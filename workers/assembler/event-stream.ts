@@ -19,7 +19,7 @@ const KEEPALIVE_MS = 15_000;
 const RECONNECT_MS = 2_000;
 const encoder = new TextEncoder();
 
-export function sseFrame(event: string, data: unknown, id?: number): string {
+function sseFrame(event: string, data: unknown, id?: number): string {
   return `${id === undefined ? "" : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 

@@ -8,7 +8,7 @@ const RUNNING_WORK = ["deadline", "completion_grace", "dispatch_unknown"] as con
 // A URL's query can be a credential (a presigned signature, a token): reasons keep only the URL's path.
 const URL_QUERY = /(https?:\/\/[^\s?#"'<>]+)\?[^\s"'<>]*/gi;
 
-export function withoutUrlQueries(text: string): string {
+function withoutUrlQueries(text: string): string {
   return text.replace(URL_QUERY, "$1?…");
 }
 

@@ -1,22 +1,11 @@
-import type { ObjectStore } from "../services/storage.js";
 import { imageVerified } from "./apply-checked.js";
 import { completeJob, endJob } from "./finish.js";
-import type { Pieces } from "./pieces.js";
+import type { AssemblerParts } from "./parts.js";
 import type { Schedule } from "./schedule.js";
 import { isOver, type AssemblerState, type ImageRecord } from "./state.js";
 
 /** How long a completion that lists fewer images than asked for waits for the others (bounded by the deadline). */
 export const COMPLETION_GRACE_MS = 60_000;
-
-export type SettleContext = {
-  state: AssemblerState;
-  pieces: Pieces;
-  store: ObjectStore;
-  schedule: Schedule;
-  maxImageBytes: number;
-  /** `ctx.storage.transactionSync`: each settled image is written at once, or not at all. */
-  transaction: (writes: () => void) => void;
-};
 
 export type SettleResult = { done: boolean; lastError: string | null };
 
@@ -28,7 +17,7 @@ const describe = (error: unknown, what: string) => `${what}: ${error instanceof 
  * through HEAD, completion when every image is there. Whatever fails stays kept. (D1 follows:
  * d1-sync.ts.)
  */
-export async function settle(ctx: SettleContext, inHand: ReadonlyMap<number, Uint8Array> = new Map()): Promise<SettleResult> {
+export async function settle(ctx: AssemblerParts, inHand: ReadonlyMap<number, Uint8Array> = new Map()): Promise<SettleResult> {
   const { state } = ctx;
   let lastError: string | null = null;
   const attempt = async (image: ImageRecord) => {
@@ -49,7 +38,7 @@ export async function settle(ctx: SettleContext, inHand: ReadonlyMap<number, Uin
   return { done: !state.images().some((image) => image.state !== "verified"), lastError };
 }
 
-async function settleImage(ctx: SettleContext, image: ImageRecord, inHand: ReadonlyMap<number, Uint8Array>) {
+async function settleImage(ctx: AssemblerParts, image: ImageRecord, inHand: ReadonlyMap<number, Uint8Array>) {
   const { state, pieces, store } = ctx;
   if (image.state === "pending_upload") {
     await store.upload(image.key, inHand.get(image.idx) ?? pieces.assemble(image.idx), image.content_type ?? "image/png");
@@ -85,7 +74,7 @@ const expectedIndices = (expected: number) => Array.from({ length: expected }, (
  * After a completion: the job completes once every expected image is verified. Images never
  * announced get COMPLETION_GRACE_MS to arrive (see `completionGraceExpired`).
  */
-export function reviewCompletion(state: AssemblerState, schedule: Schedule, now = Date.now()) {
+function reviewCompletion(state: AssemblerState, schedule: Schedule, now = Date.now()) {
   const job = state.job();
   if (!job || isOver(job) || state.completion() === undefined) return;
   const verified = new Set(state.images().filter((image) => image.state === "verified").map((image) => image.idx));

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { CreateJobRequest } from "../../schema/contract/index.js";
+import { DEFAULT_CLIENT_WEBHOOK_EVENTS, type CreateJobRequest } from "../../schema/contract/index.js";
 import { jobs, type JobRow } from "../../schema/d1.js";
 import { database } from "../db.js";
 import { settings } from "../env.js";
@@ -36,7 +36,7 @@ export async function createJob(env: Env, { owner, apiKeyId }: Caller, request: 
   const id = newId("job");
   const params = { ...request.input, seed: request.input.seed ?? crypto.getRandomValues(new Uint32Array(1))[0]! };
   const webhook = request.webhook
-    ? { webhookUrl: request.webhook, webhookEvents: [...new Set(request.webhook_events ?? ["completed" as const])] }
+    ? { webhookUrl: request.webhook, webhookEvents: [...new Set(request.webhook_events ?? DEFAULT_CLIENT_WEBHOOK_EVENTS)] }
     : { webhookUrl: null, webhookEvents: null };
   const row = {
     id, owner, apiKeyId, ...webhook, type: request.type, status: "queued" as const, progress: 0, params,

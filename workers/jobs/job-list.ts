@@ -1,8 +1,8 @@
-import { and, desc, eq, gte, inArray, lt, or } from "drizzle-orm";
-import type { JobList, ListJobsQuery } from "../../schema/contract/index.js";
+import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
+import { DEFAULT_CLIENT_WEBHOOK_EVENTS, type JobList, type ListJobsQuery } from "../../schema/contract/index.js";
 import { images, jobs, type ImageRow } from "../../schema/d1.js";
 import { database } from "../db.js";
-import { decodeCursor, encodeCursor } from "../services/page-cursor.js";
+import { afterCursor, pageOf } from "../services/page-cursor.js";
 import { createObjectStore } from "../services/storage.js";
 import { imageUrl, jobFields } from "./job-view.js";
 
@@ -13,17 +13,16 @@ import { imageUrl, jobFields } from "./job-view.js";
  */
 export async function listJobViews(env: Env, owner: string, query: ListJobsQuery): Promise<JobList> {
   const db = database(env);
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
   const conditions = [
     eq(jobs.owner, owner),
     query.status ? eq(jobs.status, query.status) : undefined,
     query.type ? eq(jobs.type, query.type) : undefined,
     query.created_after ? gte(jobs.createdAt, Date.parse(query.created_after)) : undefined,
     query.created_before ? lt(jobs.createdAt, Date.parse(query.created_before)) : undefined,
-    after ? or(lt(jobs.createdAt, after.createdAt), and(eq(jobs.createdAt, after.createdAt), lt(jobs.id, after.id))) : undefined,
+    afterCursor(jobs, query.cursor),
   ];
-  const page = await db.select().from(jobs).where(and(...conditions)).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(query.limit + 1);
-  const pageJobs = page.slice(0, query.limit);
+  const read = await db.select().from(jobs).where(and(...conditions)).orderBy(desc(jobs.createdAt), desc(jobs.id)).limit(query.limit + 1);
+  const { rows: pageJobs, nextCursor } = pageOf(read, query.limit);
   const rows = pageJobs.length ? await db.select().from(images).where(inArray(images.jobId, pageJobs.map((job) => job.id))) : [];
   const byJob = new Map<string, ImageRow[]>();
   for (const row of rows.sort((a, b) => a.index - b.index)) byJob.set(row.jobId, [...(byJob.get(row.jobId) ?? []), row]);
@@ -41,9 +40,9 @@ export async function listJobViews(env: Env, owner: string, query: ListJobsQuery
             ...(withUrls ? { url: await imageUrl(env, store, image) } : {}),
           })),
         ),
-        webhook: job.webhookUrl ? { url: job.webhookUrl, events: job.webhookEvents ?? ["completed"] } : null,
+        webhook: job.webhookUrl ? { url: job.webhookUrl, events: job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS } : null,
       };
     }),
   );
-  return { jobs: listed, nextCursor: page.length > query.limit ? encodeCursor(pageJobs[pageJobs.length - 1]!) : null };
+  return { jobs: listed, nextCursor };
 }

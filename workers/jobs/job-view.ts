@@ -1,19 +1,17 @@
 import { and, desc, eq } from "drizzle-orm";
-import { isFinalStatus, type Job, type JobImage } from "../../schema/contract/index.js";
+import { DEFAULT_CLIENT_WEBHOOK_EVENTS, isFinalStatus, type Job, type JobImage } from "../../schema/contract/index.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { images, jobs, webhookDeliveries, type ImageRow, type JobRow, type WebhookDeliveryRow } from "../../schema/d1.js";
 import { database } from "../db.js";
 import { settings } from "../env.js";
 import { notFound } from "../errors.js";
 import { signImageUrl } from "../services/image-url-signature.js";
+import { iso, isoOrNull } from "../services/iso-time.js";
 import { createObjectStore, type ObjectStore } from "../services/storage.js";
 import { jobMetrics } from "./job-metrics.js";
 
 /** How many of a job's latest webhook delivery attempts its view shows. */
 const SHOWN_DELIVERY_ATTEMPTS = 50;
-
-export const iso = (ms: number) => new Date(ms).toISOString();
-export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export async function imageUrl(env: Env, store: ObjectStore, image: Pick<ImageRow, "id" | "key">): Promise<string> {
   const lifetime = settings(env).displayUrlSeconds;
@@ -32,7 +30,7 @@ export function jobFields(job: JobRow, rows: Pick<ImageRow, "deliveredAt">[]) {
   };
 }
 
-export async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageRow[], deliveries: WebhookDeliveryRow[] = []): Promise<Job> {
+async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageRow[], deliveries: WebhookDeliveryRow[] = []): Promise<Job> {
   const jobImages: JobImage[] = await Promise.all(
     [...rows]
       .sort((a, b) => a.index - b.index)
@@ -48,7 +46,7 @@ export async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows:
     webhook: job.webhookUrl
       ? {
           url: job.webhookUrl,
-          events: job.webhookEvents ?? ["completed"],
+          events: job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS,
           deliveries: deliveries.map((attempt) => ({
             webhookId: attempt.webhookId, event: attempt.event, attempt: attempt.attempt, attemptedAt: iso(attempt.attemptedAt),
             status: attempt.status, durationMs: attempt.durationMs, outcome: attempt.outcome, error: attempt.error,

@@ -1,23 +1,23 @@
-import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
+import type { Database } from "../db.js";
 import type { ApiKeyInfo, ApiKeyList, CreateApiKeyRequest, CreatedApiKey, ListApiKeysQuery } from "../../schema/contract/index.js";
 import { apiKeys, type ApiKeyRow } from "../../schema/d1.js";
 import { ApiError } from "../errors.js";
 import { newId, randomToken, sha256Hex } from "./hashing.js";
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
+import { iso, isoOrNull } from "./iso-time.js";
+import { afterCursor, pageOf } from "./page-cursor.js";
 
 const KEY_PREFIX = "easel_sk_";
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function apiKeyInfo(row: ApiKeyRow): ApiKeyInfo {
   return {
     id: row.id, owner: row.owner, name: row.name, prefix: row.keyPrefix,
-    createdAt: iso(row.createdAt)!, expiresAt: iso(row.expiresAt), revokedAt: iso(row.revokedAt),
+    createdAt: iso(row.createdAt), expiresAt: isoOrNull(row.expiresAt), revokedAt: isoOrNull(row.revokedAt),
   };
 }
 
 /** Creates a key for `owner`. The key itself is returned once; only its hash is stored. */
-export async function createApiKey(db: DrizzleD1Database, request: CreateApiKeyRequest, now = Date.now()): Promise<CreatedApiKey> {
+export async function createApiKey(db: Database, request: CreateApiKeyRequest, now = Date.now()): Promise<CreatedApiKey> {
   const expiresAt = request.expiresAt === undefined ? null : Date.parse(request.expiresAt);
   if (expiresAt !== null && expiresAt <= now) {
     throw new ApiError("validation_failed", "expiresAt is in the past", [{ path: "expiresAt", message: "a time in the future" }]);
@@ -31,7 +31,7 @@ export async function createApiKey(db: DrizzleD1Database, request: CreateApiKeyR
 }
 
 /** The key's id and owner when it is known, not revoked and not expired; checked on every request, so a revocation holds at once. */
-export async function findApiKey(db: DrizzleD1Database, key: string, now = Date.now()) {
+export async function findApiKey(db: Database, key: string, now = Date.now()) {
   if (!key.startsWith(KEY_PREFIX)) return null;
   const [row] = await db
     .select({ id: apiKeys.id, owner: apiKeys.owner })
@@ -41,31 +41,25 @@ export async function findApiKey(db: DrizzleD1Database, key: string, now = Date.
   return row ?? null;
 }
 
-export async function getApiKey(db: DrizzleD1Database, id: string): Promise<ApiKeyRow | null> {
+export async function getApiKey(db: Database, id: string): Promise<ApiKeyRow | null> {
   const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
   return row ?? null;
 }
 
 /** Newest first, optionally one owner's; revoked and expired keys included (their dates say so). */
-export async function listApiKeys(db: DrizzleD1Database, query: ListApiKeysQuery): Promise<ApiKeyList> {
-  const after = query.cursor ? decodeCursor(query.cursor) : null;
-  const page = await db
+export async function listApiKeys(db: Database, query: ListApiKeysQuery): Promise<ApiKeyList> {
+  const read = await db
     .select()
     .from(apiKeys)
-    .where(
-      and(
-        query.owner ? eq(apiKeys.owner, query.owner) : undefined,
-        after ? or(lt(apiKeys.createdAt, after.createdAt), and(eq(apiKeys.createdAt, after.createdAt), lt(apiKeys.id, after.id))) : undefined,
-      ),
-    )
+    .where(and(query.owner ? eq(apiKeys.owner, query.owner) : undefined, afterCursor(apiKeys, query.cursor)))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(query.limit + 1);
-  const keys = page.slice(0, query.limit);
-  return { keys: keys.map(apiKeyInfo), nextCursor: page.length > query.limit ? encodeCursor(keys[keys.length - 1]!) : null };
+  const { rows, nextCursor } = pageOf(read, query.limit);
+  return { keys: rows.map(apiKeyInfo), nextCursor };
 }
 
 /** Revokes the key (the first revocation time stays); null when there is no such key. */
-export async function revokeApiKey(db: DrizzleD1Database, id: string, now = Date.now()): Promise<ApiKeyRow | null> {
+export async function revokeApiKey(db: Database, id: string, now = Date.now()): Promise<ApiKeyRow | null> {
   await db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
   return getApiKey(db, id);
 }

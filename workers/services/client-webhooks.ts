@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { ClientWebhookEvent } from "../../schema/contract/index.js";
+import { DEFAULT_CLIENT_WEBHOOK_EVENTS, type ClientWebhookEvent } from "../../schema/contract/index.js";
 import { jobs, webhookDeliveries } from "../../schema/d1.js";
 import { database } from "../db.js";
 import { jobView } from "../jobs/job-view.js";
@@ -27,7 +27,7 @@ export async function deliverClientWebhook(env: Env, delivery: ClientWebhookDeli
   const db = database(env);
   const [job] = await db.select().from(jobs).where(eq(jobs.id, delivery.jobId));
   if (!job) return { outcome: "skipped", reason: "no such job" };
-  if (!job.webhookUrl || !(job.webhookEvents ?? ["completed"]).includes(delivery.event)) {
+  if (!job.webhookUrl || !(job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS).includes(delivery.event)) {
     return { outcome: "skipped", reason: `the job asked for no ${delivery.event} webhook` };
   }
   const key = job.apiKeyId ? await getApiKey(db, job.apiKeyId) : null;

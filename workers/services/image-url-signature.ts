@@ -1,12 +1,12 @@
 import { constantTimeEqual, toBase64Url } from "./hashing.js";
-import { deriveJobBytes } from "./webhook-token.js";
+import { deriveBytes } from "./key-derivation.js";
 
 /**
  * Signed display URLs for `GET /api/images/:id`, for stores that cannot presign: an `<img>` tag
  * sends no Authorization header, so the URL itself carries a short-lived proof of access.
  */
 async function signature(signingKey: string, imageId: string, expires: number): Promise<string> {
-  return toBase64Url(await deriveJobBytes(signingKey, "image-url", `${imageId}\u0000${expires}`));
+  return toBase64Url(await deriveBytes(signingKey, "image-url", `${imageId}\u0000${expires}`));
 }
 
 export async function signImageUrl(signingKey: string, baseUrl: string, imageId: string, expiresInSeconds: number, now = Date.now()) {

@@ -24,7 +24,7 @@ const RECORD_MARGIN_MS = 10 * 60_000;
 const MIN_EXECUTION_TIMEOUT_MS = 5_000;
 const MIN_TTL_MS = 10_000;
 
-export function endpointFor(env: Env, type: JobType): string {
+function endpointFor(env: Env, type: JobType): string {
   return type === "text-to-image" ? env.RUNPOD_ENDPOINT_TEXT_TO_IMAGE : env.RUNPOD_ENDPOINT_STYLE_TRANSFER;
 }
 

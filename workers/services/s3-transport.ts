@@ -46,6 +46,8 @@ export type SendInit = {
   body?: Uint8Array | ArrayBuffer | string | ReadableStream<Uint8Array>;
   /** Overrides the transport's wait for the response head; null waits as long as the body takes. */
   timeoutMs?: number | null;
+  /** Aborts the request from outside (a streamed body that failed); not retried. */
+  signal?: AbortSignal;
 };
 
 export type PresignInit = { expiresInSeconds: number; signedAt: number; headers?: Record<string, string> };
@@ -124,7 +126,7 @@ export class S3Transport {
         method,
         headers: init.headers,
         body: init.body,
-        signal: controller.signal,
+        signal: init.signal ? AbortSignal.any([controller.signal, init.signal]) : controller.signal,
         aws: { datetime: amzDate(this.config.now()) },
       });
       return await this.config.fetch(request);

@@ -1,6 +1,7 @@
 import { MIN_PART_BYTES, multipartUpload } from "./multipart.js";
 import { stagingKey } from "./object-keys.js";
 import { S3Transport, StoreRejectedError, rejected, type StoreFetch } from "./s3-transport.js";
+import { sizedBody } from "./sized-body.js";
 
 export { StoreRejectedError, StoreUnavailableError, type StoreFetch } from "./s3-transport.js";
 
@@ -154,16 +155,19 @@ export function createObjectStore(env: Env, options: ObjectStoreOptions = {}): O
     // a staging key and reach `key` by a server-side copy only once all of them are there.
     async putStream(key, body, { contentType, contentLength }) {
       const staging = stagingKey(key);
-      // A known length, so the PUT carries Content-Length: S3 refuses a PutObject without it.
-      const sized = new FixedLengthStream(contentLength);
-      // A failure of the body (too long, too short, cut) errors the sized stream, and so the PUT.
-      body.pipeTo(sized.writable).catch(() => undefined);
+      const sized = sizedBody(body, contentLength);
       try {
-        const response = await transport.send("PUT", staging, { body: sized.readable, headers: { "content-type": contentType }, timeoutMs: null });
+        const response = await transport.send("PUT", staging, {
+          body: sized.stream, headers: { "content-type": contentType }, timeoutMs: null, signal: sized.signal,
+        });
         if (!response.ok) throw await rejected(response, `PUT ${staging}`);
         await response.body?.cancel();
         await copy(staging, key);
+      } catch (error) {
+        // A body that failed aborted the PUT: its own failure says what went wrong.
+        throw sized.failure() ?? error;
       } finally {
+        sized.stop();
         await remove(staging).catch(() => undefined);
       }
     },

@@ -16,7 +16,7 @@ export type SignedWebhook = {
   timeoutMs?: number;
 };
 
-export const SEND_TIMEOUT_MS = 10_000;
+const SEND_TIMEOUT_MS = 10_000;
 /** Only this much of an answer is read: the status is what counts, and a receiver must not make Easel read megabytes. */
 const READ_LIMIT_BYTES = 1024;
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;

@@ -1,11 +1,12 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { ApiError } from "../errors.js";
-import { deriveJobBytes, verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
+import { deriveWebhookSecret } from "./key-derivation.js";
+import { verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
 
 export { deriveCallbackToken, verifyCallbackToken, type TokenRoute } from "./webhook-token.js";
 
 /** Same tolerance as the standardwebhooks library, which enforces it too. */
-export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 export type WebhookHeaders = { "webhook-id": string; "webhook-timestamp": string; "webhook-signature": string };
 
@@ -13,9 +14,8 @@ export type WebhookHeaders = { "webhook-id": string; "webhook-timestamp": string
 export type WebhookCredential = { kind: "signature" } | { kind: "token"; token: string };
 
 /** The job's Standard Webhooks secret, `whsec_` + base64 of 32 bytes, handed to the handler. */
-export async function deriveJobWebhookSecret(signingKey: string, jobId: string): Promise<string> {
-  const bytes = await deriveJobBytes(signingKey, "webhook-secret", jobId);
-  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+export function deriveJobWebhookSecret(signingKey: string, jobId: string): Promise<string> {
+  return deriveWebhookSecret(signingKey, "webhook-secret", jobId);
 }
 
 export function signWebhook(input: { secret: string; webhookId: string; timestamp?: Date; body: string }): WebhookHeaders {

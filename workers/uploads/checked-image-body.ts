@@ -11,11 +11,11 @@ export type CheckedImageBody = {
 /**
  * Reads the body's first bytes and refuses it (415) unless they are a PNG, JPEG or WebP of the
  * declared type; then passes the rest on as it comes, failing (413) the moment the body runs past
- * `declaredLength`, or (400) if it ends short of it.
+ * `declaredLength`, or (400) if it ends short of it or breaks off (the client went away).
  */
 export async function checkedImageBody(body: ReadableStream<Uint8Array>, declaredLength: number, declaredType: string): Promise<CheckedImageBody> {
   const reader = body.getReader();
-  const head = await readHead(reader);
+  const head = await readHead(reader, declaredLength);
   const type = imageTypeOf(head);
   const refusal =
     head.byteLength > declaredLength
@@ -43,7 +43,13 @@ export async function checkedImageBody(body: ReadableStream<Uint8Array>, declare
         controller.enqueue(head);
       },
       async pull(controller) {
-        const { value, done } = await reader.read();
+        let read: ReadableStreamReadResult<Uint8Array>;
+        try {
+          read = await reader.read();
+        } catch {
+          return fail(controller, brokeOff(seen, declaredLength));
+        }
+        const { value, done } = read;
         if (done) {
           if (seen < declaredLength) fail(controller, new ApiError("bad_request", `the body ended after ${seen} of its ${declaredLength} bytes`));
           else controller.close();
@@ -64,13 +70,16 @@ export async function checkedImageBody(body: ReadableStream<Uint8Array>, declare
 }
 
 const tooLong = (declaredLength: number) => new ApiError("payload_too_large", `the body is longer than its declared ${declaredLength} bytes`);
+const brokeOff = (seen: number, declaredLength: number) => new ApiError("bad_request", `the body broke off after ${seen} of its ${declaredLength} bytes`);
 
 /** At least IMAGE_HEAD_BYTES from the start of the body (fewer only if it ends first), in one piece. */
-async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array> {
+async function readHead(reader: ReadableStreamDefaultReader<Uint8Array>, declaredLength: number): Promise<Uint8Array> {
   const pieces: Uint8Array[] = [];
   let length = 0;
   while (length < IMAGE_HEAD_BYTES) {
-    const { value, done } = await reader.read();
+    const { value, done } = await reader.read().catch(() => {
+      throw brokeOff(length, declaredLength);
+    });
     if (done) break;
     pieces.push(value);
     length += value.byteLength;

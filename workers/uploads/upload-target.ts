@@ -7,7 +7,7 @@ import { createObjectStore } from "../services/storage.js";
 import { recordUpload } from "../services/upload-retention.js";
 import { signUploadUrl } from "./upload-url.js";
 
-export const UPLOAD_URL_SECONDS = 15 * 60;
+const UPLOAD_URL_SECONDS = 15 * 60;
 
 /**
  * Where the client PUTs an input image: a presigned PUT straight to the bucket, or, when the store

@@ -1,5 +1,5 @@
 import { constantTimeEqual, toBase64Url } from "../services/hashing.js";
-import { deriveJobBytes } from "../services/webhook-token.js";
+import { deriveBytes } from "../services/key-derivation.js";
 
 /**
  * Signed upload URLs for the Worker's own upload route (stores that cannot presign): the URL is
@@ -12,7 +12,7 @@ export const UPLOAD_ROUTE_PREFIX = "/api/uploads/";
 
 async function signature(signingKey: string, upload: SignedUpload, expires: number): Promise<string> {
   const fields = [upload.key, upload.contentType, String(upload.contentLength), String(expires)];
-  return toBase64Url(await deriveJobBytes(signingKey, "upload-url", fields.join("\u0000")));
+  return toBase64Url(await deriveBytes(signingKey, "upload-url", fields.join("\u0000")));
 }
 
 /** `{base}/api/uploads/{owner}/{file}?expires=…&signature=…` for an `uploads/{owner}/{file}` key. */

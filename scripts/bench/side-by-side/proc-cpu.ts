@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
  * samples count, which holds for the long-lived trees measured here.
  */
 
-export const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 type ProcessTicks = { ppid: number; ticks: number };
 
@@ -60,7 +60,7 @@ export function sampleCpu(roots: Record<string, number>): CpuSample {
   return { atMs: performance.now(), machineBusy: machineBusyTicks(), trees };
 }
 
-export const ticksToMs = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
+const ticksToMs = (ticks: number) => (ticks * 1000) / TICKS_PER_SECOND;
 
 /** CPU ms the named tree used between two samples. */
 export const treeCpuMs = (before: CpuSample, after: CpuSample, name: string) => ticksToMs(after.trees[name]! - before.trees[name]!);

@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeRunpod } from "../../../test/node/fake-runpod.js";
-import { StackError } from "../../stack/errors.js";
+import { applyMigrations } from "../../stack/d1.js";
 import { waitUntilHealthy } from "../../stack/health.js";
 import { loadOrCreateSecrets } from "../../stack/local-secrets.js";
 import { REPO_ROOT, WRANGLER_BIN, statePaths } from "../../stack/paths.js";
 import { HOST, freePort } from "../../stack/ports.js";
-import { logTail, startProcess, type ManagedProcess } from "../../stack/processes.js";
+import { startProcess, type ManagedProcess } from "../../stack/processes.js";
 import { startStack, type Stack } from "../../stack/stack.js";
 import { workerEnv } from "../../stack/worker.js";
 import type { TargetName } from "./types.js";
@@ -57,7 +56,7 @@ export async function startBare(stateDir: string): Promise<Bare> {
   const persistTo = join(stateDir, "wrangler");
   const logs = join(stateDir, "logs");
   mkdirSync(logs, { recursive: true });
-  await migrate(persistTo, join(logs, "d1-migrations.log"));
+  await applyMigrations(persistTo, logs, { database: "bare", config: BARE_CONFIG });
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
   const worker: ManagedProcess = startProcess({
@@ -78,19 +77,4 @@ export async function startBare(stateDir: string): Promise<Bare> {
   });
   await waitUntilHealthy(worker, `${url}/health`, READY_TIMEOUT_MS);
   return { target: { name: "bare", url, cpuRoot: worker.pid }, stop: () => worker.stop() };
-}
-
-async function migrate(persistTo: string, logFile: string): Promise<void> {
-  const log = openSync(logFile, "w");
-  const child = spawn(process.execPath, [WRANGLER_BIN, "d1", "migrations", "apply", "bare", "--local", "--config", BARE_CONFIG, "--persist-to", persistTo], {
-    cwd: BARE_DIR,
-    env: { ...workerEnv(), CI: "1" },
-    stdio: ["ignore", log, log],
-  });
-  closeSync(log);
-  const code = await new Promise<number | null>((resolve) => {
-    child.once("error", () => resolve(null));
-    child.once("exit", (exitCode) => resolve(exitCode));
-  });
-  if (code !== 0) throw new StackError(`applying the bare Worker's D1 migrations failed:\n${logTail(logFile)}`, undefined, logFile);
 }
