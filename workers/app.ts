@@ -1,14 +1,13 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
-import type { Context } from "hono";
-import { except } from "hono/combine";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { createMiddleware } from "hono/factory";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { ConfigurationError, settings, type AppEnv } from "./env.js";
 import { ApiError } from "./errors.js";
-import { limitBody, limitSaveImageBody, requireJsonBody } from "./middleware/body.js";
+import { limitBody, requireJsonBody } from "./middleware/body.js";
 import { corsForConfiguredOrigins } from "./middleware/cors.js";
 import { validationHook } from "./middleware/validation.js";
 import { StoreRejectedError, StoreUnavailableError } from "./services/storage.js";
@@ -25,6 +24,9 @@ import webhooks from "./routes/webhooks.js";
 const API_BODY_LIMIT = 64 * 1024;
 // The Worker's upload route takes image bytes, and bounds them itself (MAX_IMAGE_BYTES, streamed).
 const isUploadBody = (c: Context) => c.req.method === "PUT" && c.req.path.startsWith(UPLOAD_ROUTE_PREFIX);
+// hono/combine's except() composes its middleware anew on every request, webhooks included.
+const unlessUploadBody = (middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
+  (c, next) => (isUploadBody(c) ? next() : middleware(c, next));
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -34,11 +36,10 @@ export function createApp() {
   app.use("*", requireValidConfiguration);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(new ApiError("method_not_allowed", `use ${methods.join(", ")}`).toJSON(), 405, { allow: methods.join(", ") }) }));
   app.use("/api/*", corsForConfiguredOrigins);
-  app.use("/api/*", except(isUploadBody, requireJsonBody));
+  app.use("/api/*", unlessUploadBody(requireJsonBody));
   app.use("/api/jobs/*", limitBody(API_BODY_LIMIT));
-  app.use("/api/uploads/*", except(isUploadBody, limitBody(API_BODY_LIMIT)));
+  app.use("/api/uploads/*", unlessUploadBody(limitBody(API_BODY_LIMIT)));
   app.use("/api/admin/*", limitBody(API_BODY_LIMIT));
-  app.use("/api/images/save", limitSaveImageBody);
 
   app.route("/api/jobs", events);
   app.route("/api/jobs", jobs);

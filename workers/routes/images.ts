@@ -8,6 +8,7 @@ import { settings, type AppEnv } from "../env.js";
 import { ApiError, notFound } from "../errors.js";
 import { saveImage } from "../jobs/save-image.js";
 import { authenticateApiKey, requireApiKey } from "../middleware/auth.js";
+import { limitSaveImageBody } from "../middleware/body.js";
 import { validationHook } from "../middleware/validation.js";
 import { streamImage } from "../services/image-stream.js";
 import { verifyImageUrl } from "../services/image-url-signature.js";
@@ -20,7 +21,9 @@ const save = createRoute({
   method: "post",
   path: "/save",
   security: [{ apiKey: [] }],
-  middleware: [requireApiKey] as const,
+  // Its own body limit (the legacy base64 fallback), as route middleware: a path-level use() beside
+  // GET /api/images/:id would push Hono off its RegExpRouter onto the slower trie for every route.
+  middleware: [limitSaveImageBody, requireApiKey] as const,
   summary: "Save one delivered image (the legacy front end's route, docs/legacy-formats.md): S3 key first, bytes only as a fallback that goes to the bucket",
   request: { body: { required: true, content: { "application/json": { schema: SaveImageRequest } } } },
   responses: {
