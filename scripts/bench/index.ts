@@ -24,6 +24,7 @@ const BENCHES: Bench[] = [
   },
   { title: "Worker: webhook to recorded image, through the local stack", command: ["tsx", "scripts/bench/worker_webhooks.ts"] },
   { title: "Worker beside a bare Worker: ingest, visibility, listing", command: ["tsx", "scripts/bench/side-by-side/main.ts", SIDE_BY_SIDE_FIGURES], figures: SIDE_BY_SIDE_FIGURES },
+  { title: "Worker: where the CPU of an image webhook goes (V8 profile)", command: ["tsx", "scripts/bench/profile/main.ts"] },
 ];
 
 const sizeSettings = Object.keys(SIZE_SETTINGS).filter((name) => process.env[name]);

@@ -30,6 +30,8 @@ export type StackOptions = {
 
 export type Stack = {
   workerUrl: string;
+  /** wrangler dev's DevTools inspector (the Worker's isolate), for profiling. */
+  inspectorPort: number;
   store: StackStore;
   runnerUrl: string;
   secrets: LocalSecrets;
@@ -109,7 +111,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         return stopping ? new Promise<string>(() => undefined) : `${part.name} ${how} (log: ${part.logFile})`;
       }),
     );
-    return { workerUrl: worker.url, store, runnerUrl: runner.url, secrets, paths, processes, unexpectedExit, stop };
+    return { workerUrl: worker.url, inspectorPort: ports.inspector, store, runnerUrl: runner.url, secrets, paths, processes, unexpectedExit, stop };
   } catch (error) {
     await stop();
     throw error;
