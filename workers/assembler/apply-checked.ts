@@ -34,7 +34,7 @@ export async function checkAndApply(parts: AssemblerParts, events: EaselEvent[],
 }
 
 /** `receivedAt`: when the delivery reached the Worker (the job's metrics). */
-export type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Schedule; receivedAt: number };
+type ApplyContext = { state: AssemblerState; pieces: Pieces; schedule: Schedule; receivedAt: number };
 
 /**
  * Applies one checked event to the JobAssembler's storage. Synchronous: a delivery's events are

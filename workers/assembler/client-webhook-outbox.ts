@@ -1,4 +1,5 @@
 import { clientWebhookId, deliverClientWebhook, type ClientWebhookOutcome } from "../services/client-webhooks.js";
+import { backoffDelay } from "./schedule.js";
 import type { AssemblerState, ClientWebhookRow } from "./state.js";
 
 /**
@@ -13,8 +14,7 @@ const MAX_DELAY_MS = 60 * 60_000;
 
 /** 5 s, 10 s, 20 s … capped at an hour, with jitter; a longer `Retry-After` wins. */
 function clientWebhookRetryAt(attempt: number, retryAfterMs: number | null, now = Date.now()): number {
-  const delay = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** Math.min(attempt - 1, 20));
-  return now + Math.max(delay / 2 + Math.random() * (delay / 2), retryAfterMs ?? 0);
+  return now + Math.max(backoffDelay(attempt - 1, FIRST_DELAY_MS, MAX_DELAY_MS), retryAfterMs ?? 0);
 }
 
 /** One attempt at an outbox entry; a thrown error (D1 unavailable) is worth retrying too. */

@@ -29,7 +29,7 @@ function insertImages(db: D1Database, jobId: string, rows: VerifiedImage[]): D1P
  * deliveries. The handler's answer never waits for D1; the JobAssembler keeps the changes
  * durably until D1 has them.
  */
-export const D1_WRITE_DELAY_MS = 1_000;
+const D1_WRITE_DELAY_MS = 1_000;
 
 /**
  * When D1 gets what the JobAssembler recorded. At once what only D1 can tell: a final status

@@ -12,10 +12,15 @@ export type WorkRow = { name: WorkName; due_at: number; attempts: number; last_e
 const BASE_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 5 * 60_000;
 
-/** Exponential backoff with jitter: 1 s, 2 s, 4 s … capped at 5 minutes. */
+/** Exponential backoff with jitter: `firstMs` doubled `doublings` times, capped at `maxMs`, then between half and all of it. */
+export function backoffDelay(doublings: number, firstMs: number, maxMs: number): number {
+  const delay = Math.min(maxMs, firstMs * 2 ** Math.min(doublings, 20));
+  return delay / 2 + Math.random() * (delay / 2);
+}
+
+/** 1 s, 2 s, 4 s … capped at 5 minutes. */
 function nextAttemptAt(attempts: number, now = Date.now()): number {
-  const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(attempts, 20));
-  return now + delay / 2 + Math.random() * (delay / 2);
+  return now + backoffDelay(attempts, BASE_DELAY_MS, MAX_DELAY_MS);
 }
 
 /** The rows are kept in memory (loaded with the state), written to SQLite first: a time already known is not written again. */

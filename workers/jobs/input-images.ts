@@ -1,14 +1,15 @@
 import { ApiError } from "../errors.js";
 import { IMAGE_HEAD_BYTES, imageTypeOf } from "../services/image-info.js";
 import { isKeyUnder } from "../services/object-keys.js";
-import { StoreUnavailableError, type ObjectStore } from "../services/storage.js";
+import type { ObjectStore } from "../services/storage.js";
 
 type FieldIssue = { path: string; message: string };
 
 /**
  * A style transfer's input images, checked before any GPU time is spent on them: each is one of
  * the caller's uploads, is in the bucket, is within the size limit, and starts like an image (its
- * first bytes, read with a ranged GET). Else 422 naming each field that failed.
+ * first bytes, read with a ranged GET). Else 422 naming each field that failed. (A store that is
+ * down is the app's 503: app.onError.)
  */
 export async function requireInputImages(
   store: ObjectStore,
@@ -30,11 +31,11 @@ export async function requireInputImages(
 
 async function inputIssue(store: ObjectStore, owner: string, path: string, key: string, maxImageBytes: number): Promise<FieldIssue | null> {
   if (!isKeyUnder(key, `uploads/${owner}/`)) return { path, message: "is not one of your uploads" };
-  const head = await reachable(() => store.head(key));
+  const head = await store.head(key);
   if (!head) return { path, message: "was not uploaded: no object at this key" };
   if (head.size > maxImageBytes) return { path, message: `is ${head.size} bytes, over the ${maxImageBytes}-byte maximum for an image` };
   if (head.size === 0) return NOT_AN_IMAGE(path);
-  const start = await reachable(() => store.get(key, { headers: { range: `bytes=0-${IMAGE_HEAD_BYTES - 1}` } }));
+  const start = await store.get(key, { headers: { range: `bytes=0-${IMAGE_HEAD_BYTES - 1}` } });
   if (!start.ok) {
     await start.body?.cancel();
     return { path, message: "was not uploaded: no object at this key" };
@@ -45,15 +46,6 @@ async function inputIssue(store: ObjectStore, owner: string, path: string, key: 
 }
 
 const NOT_AN_IMAGE = (path: string) => ({ path, message: "is not a PNG, JPEG or WebP image" });
-
-async function reachable<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof StoreUnavailableError) throw new ApiError("unavailable", "the object store is unavailable; try again");
-    throw error;
-  }
-}
 
 async function firstBytes(body: ReadableStream<Uint8Array> | null, count: number): Promise<Uint8Array> {
   if (!body) return new Uint8Array(0);

@@ -1,10 +1,10 @@
 import { and, desc, eq, gte, inArray, lt } from "drizzle-orm";
-import { DEFAULT_CLIENT_WEBHOOK_EVENTS, type JobList, type ListJobsQuery } from "../../schema/contract/index.js";
+import type { JobList, ListJobsQuery } from "../../schema/contract/index.js";
 import { images, jobs, type ImageRow } from "../../schema/d1.js";
 import { database } from "../db.js";
 import { afterCursor, pageOf } from "../services/page-cursor.js";
 import { createObjectStore } from "../services/storage.js";
-import { imageUrl, jobFields } from "./job-view.js";
+import { imageUrl, jobFields, jobWebhook } from "./job-view.js";
 
 /**
  * The caller's jobs, newest first; the cursor is the last job of the previous page. A listing is
@@ -40,7 +40,7 @@ export async function listJobViews(env: Env, owner: string, query: ListJobsQuery
             ...(withUrls ? { url: await imageUrl(env, store, image) } : {}),
           })),
         ),
-        webhook: job.webhookUrl ? { url: job.webhookUrl, events: job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS } : null,
+        webhook: jobWebhook(job),
       };
     }),
   );

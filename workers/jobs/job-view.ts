@@ -1,5 +1,5 @@
 import { and, desc, eq } from "drizzle-orm";
-import { DEFAULT_CLIENT_WEBHOOK_EVENTS, isFinalStatus, type Job, type JobImage } from "../../schema/contract/index.js";
+import { DEFAULT_CLIENT_WEBHOOK_EVENTS, isFinalStatus, type Job, type JobImage, type JobSummary } from "../../schema/contract/index.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
 import { images, jobs, webhookDeliveries, type ImageRow, type JobRow, type WebhookDeliveryRow } from "../../schema/d1.js";
 import { database } from "../db.js";
@@ -30,7 +30,12 @@ export function jobFields(job: JobRow, rows: Pick<ImageRow, "deliveredAt">[]) {
   };
 }
 
-async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageRow[], deliveries: WebhookDeliveryRow[] = []): Promise<Job> {
+/** The job's own webhook, as a view and a listing show it; null when the job has none. */
+export function jobWebhook(job: JobRow): JobSummary["webhook"] {
+  return job.webhookUrl ? { url: job.webhookUrl, events: job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS } : null;
+}
+
+async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageRow[], deliveries: WebhookDeliveryRow[]): Promise<Job> {
   const jobImages: JobImage[] = await Promise.all(
     [...rows]
       .sort((a, b) => a.index - b.index)
@@ -40,19 +45,17 @@ async function toJobView(env: Env, store: ObjectStore, job: JobRow, rows: ImageR
         sha256: image.sha256, deliveredAt: isoOrNull(image.deliveredAt),
       })),
   );
+  const webhook = jobWebhook(job);
   return {
     ...jobFields(job, rows),
     images: jobImages,
-    webhook: job.webhookUrl
-      ? {
-          url: job.webhookUrl,
-          events: job.webhookEvents ?? DEFAULT_CLIENT_WEBHOOK_EVENTS,
-          deliveries: deliveries.map((attempt) => ({
-            webhookId: attempt.webhookId, event: attempt.event, attempt: attempt.attempt, attemptedAt: iso(attempt.attemptedAt),
-            status: attempt.status, durationMs: attempt.durationMs, outcome: attempt.outcome, error: attempt.error,
-          })),
-        }
-      : null,
+    webhook: webhook && {
+      ...webhook,
+      deliveries: deliveries.map((attempt) => ({
+        webhookId: attempt.webhookId, event: attempt.event, attempt: attempt.attempt, attemptedAt: iso(attempt.attemptedAt),
+        status: attempt.status, durationMs: attempt.durationMs, outcome: attempt.outcome, error: attempt.error,
+      })),
+    },
   };
 }
 
