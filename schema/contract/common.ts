@@ -17,6 +17,7 @@ export const JobStatus = z.enum(JOB_STATUSES);
 export type JobStatus = z.infer<typeof JobStatus>;
 export type ImageSource = (typeof IMAGE_SOURCES)[number];
 export const ImageContentType = z.enum(IMAGE_CONTENT_TYPES);
+export type ImageContentType = z.infer<typeof ImageContentType>;
 
 /** A bucket key: only `[A-Za-z0-9/_.-]`, no leading `/`, no `..` segment, no empty segment. */
 export const ObjectKey = z

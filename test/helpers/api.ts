@@ -1,11 +1,18 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { createExecutionContext } from "cloudflare:test";
 import type { HandlerInput, Job } from "../../schema/contract/index.js";
+import { createApp } from "../../workers/app.js";
 
 export const BASE = "https://easel.test";
 const ADMIN = { authorization: "Bearer test-admin-token" };
 
 export function api(path: string, init: RequestInit = {}): Promise<Response> {
   return exports.default.fetch(new Request(`${BASE}${path}`, init));
+}
+
+/** The app under another env: how a test stages a Durable Object or configuration that misbehaves. */
+export async function apiWith(overrides: Partial<Env>, path: string, init: RequestInit = {}): Promise<Response> {
+  return createApp().fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, createExecutionContext());
 }
 
 export function postJson(path: string, body: unknown, headers: Record<string, string> = {}) {

@@ -1,13 +1,9 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ApiKeyInfo, ApiKeyList, CreatedApiKey, UsageReport } from "../../schema/contract/index.js";
-import { createApp } from "../../workers/app.js";
-import { BASE, api, bearer, createApiKey, createJob, postJson, textToImage } from "../helpers/api.js";
+import { api, apiWith, bearer, createApiKey, createJob, postJson, textToImage } from "../helpers/api.js";
 
 const ADMIN = bearer("test-admin-token");
-const apiWith = (overrides: Partial<Env>, path: string, init: RequestInit = {}) =>
-  createApp().fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, createExecutionContext());
 
 async function newKey(body: Record<string, unknown>): Promise<CreatedApiKey> {
   const response = await postJson("/api/admin/keys", body, ADMIN);

@@ -1,18 +1,14 @@
 import { env } from "cloudflare:workers";
-import { createExecutionContext, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { HandlerInput, type Job } from "../../schema/contract/index.js";
-import { createApp } from "../../workers/app.js";
 import { assemblerFor } from "../../workers/assembler/assembler-for.js";
-import { BASE, api, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
+import { api, apiWith, bearer, createApiKey, createJob, getJob, postJson, textToImage } from "../helpers/api.js";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
 import { assemblerState, reloadFromStorage, runAlarmAfter, workRow } from "../helpers/assembler.js";
 import { SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun } from "../helpers/runpod.js";
 
-/** The app under another env: how a test stages a Durable Object or configuration that misbehaves. */
-const apiWith = (overrides: Partial<Env>, path: string, init: RequestInit = {}) =>
-  createApp().fetch(new Request(`${BASE}${path}`, init), { ...env, ...overrides }, createExecutionContext());
 
 describe("POST /api/jobs", () => {
   it("records the job queued, dispatches contract-v1 input to RunPod and answers 202", async () => {

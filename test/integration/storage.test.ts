@@ -8,6 +8,7 @@ import {
   type ObjectStoreOptions,
   type StoreFetch,
 } from "../../workers/services/storage.js";
+import { piecesOf } from "../helpers/streams.js";
 
 type Server = ReturnType<typeof inject<"s3Servers">>[number];
 
@@ -27,15 +28,7 @@ function randomBytes(length: number): Uint8Array<ArrayBuffer> {
 }
 
 /** The bytes as a stream of `chunk`-byte pieces, made as the reader asks for them. */
-function chunked(bytes: Uint8Array, chunk = 16 * 1024): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, (offset += chunk)));
-    },
-  });
-}
+const chunked = (bytes: Uint8Array, chunk = 16 * 1024) => piecesOf(bytes, chunk);
 
 /** A fetch that records "METHOD ?query" for every request it passes on. */
 function recordingFetch(calls: string[], next: StoreFetch = (request) => fetch(request)): StoreFetch {

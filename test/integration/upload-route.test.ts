@@ -6,6 +6,7 @@ import { createObjectStore } from "../../workers/services/storage.js";
 import { signUploadUrl } from "../../workers/uploads/upload-url.js";
 import { BASE, bearer, createApiKey } from "../helpers/api.js";
 import { pngBytes } from "../helpers/images.js";
+import { piecesOf } from "../helpers/streams.js";
 
 type Upload = { key: string; url: string; method: string; headers: Record<string, string>; expiresAt: string };
 type ErrorBody = { error: { code: string; message: string } };
@@ -13,17 +14,7 @@ type ErrorBody = { error: { code: string; message: string } };
 const MAX_IMAGE_BYTES = Number(env.MAX_IMAGE_BYTES);
 const CHUNK = 64 * 1024;
 
-/** Pieces of `bytes`, made only when the reader asks; `beforePiece` may hold a piece back. */
-function pieces(bytes: Uint8Array, beforePiece: (offset: number) => Promise<void> = async () => undefined): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    async pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      await beforePiece(offset);
-      controller.enqueue(bytes.slice(offset, (offset += CHUNK)));
-    },
-  });
-}
+const pieces = (bytes: Uint8Array, beforePiece?: (offset: number) => Promise<void>) => piecesOf(bytes, CHUNK, beforePiece);
 
 // The Worker's upload route, for stores that cannot presign, against each S3 server (test/global-setup.ts).
 describe.each(inject("s3Servers"))("the Worker's upload route, storing to $name", (server) => {

@@ -2,16 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../workers/errors.js";
 import { checkedImageBody } from "../../workers/uploads/checked-image-body.js";
 import { pngBytes } from "../helpers/images.js";
-
-function pieces(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, (offset += size)));
-    },
-  });
-}
+import { piecesOf } from "../helpers/streams.js";
 
 async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
   let length = 0;
@@ -21,7 +12,7 @@ async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
 
 describe("checkedImageBody", () => {
   it("passes an image of the declared length and type through, even when its first bytes come one at a time", async () => {
-    const checked = await checkedImageBody(pieces(pngBytes(8, 8, 5000), 1), 5000, "image/png");
+    const checked = await checkedImageBody(piecesOf(pngBytes(8, 8, 5000), 1), 5000, "image/png");
     expect(await drain(checked.stream)).toBe(5000);
     expect(checked.problem()).toBeUndefined();
   });
@@ -41,7 +32,7 @@ describe("checkedImageBody", () => {
   });
 
   it("fails with 400 when the body ends short of its declared length", async () => {
-    const checked = await checkedImageBody(pieces(pngBytes(8, 8, 1000), 300), 2000, "image/png");
+    const checked = await checkedImageBody(piecesOf(pngBytes(8, 8, 1000), 300), 2000, "image/png");
     await expect(drain(checked.stream)).rejects.toMatchObject({ status: 400, message: "the body ended after 1000 of its 2000 bytes" });
   });
 
@@ -60,11 +51,11 @@ describe("checkedImageBody", () => {
   });
 
   it("refuses with 415, before passing anything on, bytes that are not an image or not the declared type", async () => {
-    await expect(checkedImageBody(pieces(new TextEncoder().encode("<html>".padEnd(100)), 10), 100, "image/png")).rejects.toMatchObject({ status: 415 });
-    await expect(checkedImageBody(pieces(pngBytes(8, 8, 100), 10), 100, "image/webp")).rejects.toMatchObject({
+    await expect(checkedImageBody(piecesOf(new TextEncoder().encode("<html>".padEnd(100)), 10), 100, "image/png")).rejects.toMatchObject({ status: 415 });
+    await expect(checkedImageBody(piecesOf(pngBytes(8, 8, 100), 10), 100, "image/webp")).rejects.toMatchObject({
       status: 415,
       message: "the body is image/png, not the image/webp this upload URL was signed for",
     });
-    await expect(checkedImageBody(pieces(pngBytes(8, 8, 100), 100), 50, "image/png")).rejects.toMatchObject({ status: 413 });
+    await expect(checkedImageBody(piecesOf(pngBytes(8, 8, 100), 100), 50, "image/png")).rejects.toMatchObject({ status: 413 });
   });
 });

@@ -1,7 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import { bodyLimit } from "hono/body-limit";
-import type { AppEnv, Settings } from "../env.js";
-import { settings } from "../env.js";
+import { settings, type AppEnv, type Settings } from "../env.js";
 import { ApiError } from "../errors.js";
 
 /** A request that sends a body must send JSON: anything else is 415 before it is read. */

@@ -1,9 +1,8 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { JOB_EVENT_DATA, JOB_EVENT_NAMES, type JobEventName } from "../../schema/contract/index.js";
+import { JOB_EVENT_DATA, JOB_EVENT_NAMES, isFinalStatus, type JobEventName } from "../../schema/contract/index.js";
 import type { AppEnv } from "../env.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
-import { isFinalStatus } from "../../schema/contract/index.js";
 import { getOwnedJob } from "../jobs/job-view.js";
 import { requireApiKey } from "../middleware/auth.js";
 import { validationHook } from "../middleware/validation.js";

@@ -1,13 +1,12 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { CreateJobRequest, Job, JobList, ListJobsQuery } from "../../schema/contract/index.js";
+import { CreateJobRequest, Job, JobList, ListJobsQuery, isFinalStatus } from "../../schema/contract/index.js";
 import { settings, type AppEnv } from "../env.js";
 import { cancelOwnedJob } from "../jobs/cancel-job.js";
 import { createJob } from "../jobs/create-job.js";
 import { listJobViews } from "../jobs/job-list.js";
 import { getJobView, jobView } from "../jobs/job-view.js";
 import { preferredWaitSeconds, waitForJobEnd } from "../jobs/wait-for-job.js";
-import { isFinalStatus } from "../../schema/contract/index.js";
 import { requireApiKey } from "../middleware/auth.js";
 import { announceJobRateLimit } from "../middleware/rate-limit.js";
 import { validationHook } from "../middleware/validation.js";

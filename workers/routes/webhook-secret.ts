@@ -37,8 +37,9 @@ const rotate = createRoute({
 });
 
 webhookSecret.openapi(rotate, async (c) => {
-  await rotateClientWebhookSecret(database(c.env), c.get("apiKeyId"));
-  return c.json(await currentSecret(c.env, c.get("apiKeyId")), 200);
+  const keyId = c.get("apiKeyId");
+  const version = await rotateClientWebhookSecret(database(c.env), keyId);
+  return c.json({ key: await clientWebhookSecret(c.env.WEBHOOK_SIGNING_KEY, keyId, version) }, 200);
 });
 
 export default webhookSecret;

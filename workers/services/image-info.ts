@@ -1,6 +1,4 @@
-import type { IMAGE_CONTENT_TYPES } from "../../schema/contract/index.js";
-
-type ImageContentType = (typeof IMAGE_CONTENT_TYPES)[number];
+import type { ImageContentType } from "../../schema/contract/index.js";
 
 export type ImageInfo = { contentType: ImageContentType; width: number; height: number };
 
