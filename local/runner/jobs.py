@@ -93,9 +93,6 @@ class CancelToken:
         for action in actions:
             action()
 
-    def wait(self, seconds: float) -> bool:
-        return self._stop.wait(seconds)
-
 
 class JobQueue:
     """All endpoints' jobs; each endpoint gets its own queue and `workers_per_endpoint` slots, each on its thread.

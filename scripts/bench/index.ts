@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { SIZE_SETTINGS } from "./side-by-side/sizes.js";
@@ -7,8 +7,8 @@ import { SIZE_SETTINGS } from "./side-by-side/sizes.js";
 // `npm run bench`: runs every benchmark script, prints their tables and writes them, with the
 // machine and the command, to docs/benchmarks.md; the side-by-side figures go to
 // docs/benchmarks.json. Figures come from here, never from tests.
-// `figures`: where the bench writes the JSON that becomes docs/benchmarks.json; `present`: run only once this script exists.
-type Bench = { title: string; command: string[]; figures?: string; present?: string };
+// `figures`: where the bench writes the JSON that becomes docs/benchmarks.json.
+type Bench = { title: string; command: string[]; figures?: string };
 
 // The handler's virtual environment directly (not through scripts/run-python.js), so a signal reaches the bench itself.
 const PYTHON = "gpu-handler/.venv/bin/python";
@@ -17,11 +17,7 @@ const SIDE_BY_SIDE_FIGURES = join(scratch, "side-by-side.json");
 
 const BENCHES: Bench[] = [
   { title: "GPU handler: delivery per image", command: [PYTHON, "scripts/bench/handler_delivery.py", "--rounds", "3"] },
-  {
-    title: "GPU handler: delivery overlapping generation",
-    command: [PYTHON, "scripts/bench/handler_overlap.py", "--json", ".easel/bench/handler_overlap.json"],
-    present: "scripts/bench/handler_overlap.py",
-  },
+  { title: "GPU handler: delivery overlapping generation", command: [PYTHON, "scripts/bench/handler_overlap.py", "--json", ".easel/bench/handler_overlap.json"] },
   { title: "Worker: webhook to recorded image, through the local stack", command: ["tsx", "scripts/bench/worker_webhooks.ts"] },
   { title: "Worker beside a bare Worker: ingest, visibility, listing", command: ["tsx", "scripts/bench/side-by-side/main.ts", SIDE_BY_SIDE_FIGURES], figures: SIDE_BY_SIDE_FIGURES },
   { title: "Worker: where the CPU of an image webhook goes (V8 profile)", command: ["tsx", "scripts/bench/profile/main.ts"] },
@@ -94,10 +90,6 @@ let failed = 0;
 let figuresWritten = false;
 for (const bench of BENCHES) {
   if (interrupted) break;
-  if (bench.present && !existsSync(bench.present)) {
-    console.log(`\n(skipped: ${bench.title}; ${bench.present} is not there yet)`);
-    continue;
-  }
   console.log(`\n## ${bench.title}\n`);
   const { status, stdout } = await run(bench);
   running = undefined;

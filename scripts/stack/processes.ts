@@ -94,6 +94,17 @@ export function killAllNow() {
   running.clear();
 }
 
+/** Runs a command to its end, its output into `logFile`: its exit code, or "not found" when there is no such command. */
+export function runToEnd(command: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<number | "not found"> {
+  const log = openSync(options.logFile, "w");
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", log, log] });
+  closeSync(log);
+  return new Promise((resolve) => {
+    child.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ENOENT" ? "not found" : -1));
+    child.once("exit", (code) => resolve(code ?? -1));
+  });
+}
+
 export function logTail(logFile: string, lines = 20): string {
   try {
     return readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");

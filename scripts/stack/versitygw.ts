@@ -1,12 +1,11 @@
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { StackError, describeFailure } from "./errors.js";
 import { waitUntilHealthy } from "./health.js";
 import { REPO_ROOT } from "./paths.js";
 import { HOST } from "./ports.js";
-import { logTail, startProcess, type ManagedProcess } from "./processes.js";
+import { logTail, runToEnd, startProcess, type ManagedProcess } from "./processes.js";
 
 /**
  * versitygw's posix backend serves a folder as S3 (each folder under its root is a bucket, each
@@ -30,7 +29,7 @@ async function ensureVersitygw(say: (line: string) => void = (line) => console.l
   const logFile = join(TOOLS, "versitygw-build.log");
   say(`easel: building versitygw ${VERSITYGW_VERSION} with Go into .tools/ (first use only; a few minutes on 2 cores)…`);
   try {
-    const outcome = await run("go", ["install", `${MODULE}@${VERSITYGW_VERSION}`], { ...process.env, GOBIN: staging }, logFile);
+    const outcome = await runToEnd("go", ["install", `${MODULE}@${VERSITYGW_VERSION}`], { env: { ...process.env, GOBIN: staging }, logFile });
     if (outcome === "not found") {
       throw new StackError(
         `building versitygw ${VERSITYGW_VERSION} needs Go, and \`go\` is not on PATH`,
@@ -73,16 +72,6 @@ export async function startVersitygw(options: VersitygwOptions): Promise<{ proce
   });
   await waitUntilHealthy(gateway, `${url}${HEALTH_PATH}`, READY_TIMEOUT_MS);
   return { process: gateway, url };
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): Promise<number | "not found"> {
-  const log = openSync(logFile, "w");
-  const child = spawn(command, args, { env, stdio: ["ignore", log, log] });
-  closeSync(log);
-  return new Promise((resolve) => {
-    child.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ENOENT" ? "not found" : -1));
-    child.once("exit", (code) => resolve(code ?? -1));
-  });
 }
 
 // `tsx scripts/stack/versitygw.ts` builds it ahead of time (CI does, so the build is a step of its own).

@@ -57,14 +57,14 @@ export class EaselClient {
       const headers: Record<string, string> = {};
       if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
       if (options.wait !== undefined) headers.prefer = `wait=${Math.max(0, Math.floor(options.wait))}`;
-      return (await call<Job>(this.transport, "/api/jobs", { method: "POST", token: this.key("jobs.create"), body: request, headers })).body;
+      return call<Job>(this.transport, "/api/jobs", { method: "POST", token: this.key("jobs.create"), body: request, headers });
     },
 
-    get: async (id: string): Promise<Job> => (await call<Job>(this.transport, `/api/jobs/${encode(id)}`, { token: this.key("jobs.get") })).body,
+    get: async (id: string): Promise<Job> => call<Job>(this.transport, `/api/jobs/${encode(id)}`, { token: this.key("jobs.get") }),
 
     /** One page of the caller's jobs, newest first. */
     page: async (query: ListJobsInput = {}): Promise<JobList> =>
-      (await call<JobList>(this.transport, "/api/jobs", { token: this.key("jobs.list"), query })).body,
+      call<JobList>(this.transport, "/api/jobs", { token: this.key("jobs.list"), query }),
 
     /** Every job matching `query`, newest first, fetching page after page as the loop goes on. */
     list: (query: ListJobsInput = {}): AsyncIterable<JobSummary> => {
@@ -82,7 +82,7 @@ export class EaselClient {
     },
 
     cancel: async (id: string): Promise<Job> =>
-      (await call<Job>(this.transport, `/api/jobs/${encode(id)}/cancel`, { method: "POST", token: this.key("jobs.cancel") })).body,
+      call<Job>(this.transport, `/api/jobs/${encode(id)}/cancel`, { method: "POST", token: this.key("jobs.cancel") }),
 
     /** Live events until the job's `end`, resuming after a dropped connection. */
     events: (id: string, options: EventsOptions = {}): AsyncGenerator<JobEvent> => jobEvents(this.transport, this.key("jobs.events"), id, options),
@@ -104,26 +104,26 @@ export class EaselClient {
 
   readonly webhooks = {
     /** The secret that signs Easel's webhooks to this key's jobs. */
-    secret: async (): Promise<string> => (await call<{ key: string }>(this.transport, "/api/webhooks/secret", { token: this.key("webhooks.secret") })).body.key,
+    secret: async (): Promise<string> => (await call<{ key: string }>(this.transport, "/api/webhooks/secret", { token: this.key("webhooks.secret") })).key,
     rotateSecret: async (): Promise<string> =>
-      (await call<{ key: string }>(this.transport, "/api/webhooks/secret/rotate", { method: "POST", token: this.key("webhooks.rotateSecret") })).body.key,
+      (await call<{ key: string }>(this.transport, "/api/webhooks/secret/rotate", { method: "POST", token: this.key("webhooks.rotateSecret") })).key,
     verify: (headers: WebhookHeaders, body: string, secret: string): Job => verifyWebhook(headers, body, secret),
   };
 
   readonly keys = {
     /** The calling key's own metadata. */
-    current: async (): Promise<ApiKeyInfo> => (await call<ApiKeyInfo>(this.transport, "/api/keys/current", { token: this.key("keys.current") })).body,
+    current: async (): Promise<ApiKeyInfo> => call<ApiKeyInfo>(this.transport, "/api/keys/current", { token: this.key("keys.current") }),
     create: async (request: CreateApiKeyRequest): Promise<CreatedApiKey> =>
-      (await call<CreatedApiKey>(this.transport, "/api/admin/keys", { method: "POST", token: this.admin("keys.create"), body: request })).body,
+      call<CreatedApiKey>(this.transport, "/api/admin/keys", { method: "POST", token: this.admin("keys.create"), body: request }),
     list: async (query: Partial<ListApiKeysQuery> = {}): Promise<ApiKeyList> =>
-      (await call<ApiKeyList>(this.transport, "/api/admin/keys", { token: this.admin("keys.list"), query })).body,
+      call<ApiKeyList>(this.transport, "/api/admin/keys", { token: this.admin("keys.list"), query }),
     revoke: async (id: string): Promise<ApiKeyInfo> =>
-      (await call<ApiKeyInfo>(this.transport, `/api/admin/keys/${encode(id)}`, { method: "DELETE", token: this.admin("keys.revoke") })).body,
+      call<ApiKeyInfo>(this.transport, `/api/admin/keys/${encode(id)}`, { method: "DELETE", token: this.admin("keys.revoke") }),
   };
 
   readonly reports = {
-    storage: async (): Promise<StorageReport> => (await call<StorageReport>(this.transport, "/api/admin/storage-report", { token: this.admin("reports.storage") })).body,
+    storage: async (): Promise<StorageReport> => call<StorageReport>(this.transport, "/api/admin/storage-report", { token: this.admin("reports.storage") }),
     usage: async (query: UsageQuery = {}): Promise<UsageReport> =>
-      (await call<UsageReport>(this.transport, "/api/admin/usage", { token: this.admin("reports.usage"), query })).body,
+      call<UsageReport>(this.transport, "/api/admin/usage", { token: this.admin("reports.usage"), query }),
   };
 }

@@ -11,9 +11,6 @@ export type CallOptions = {
   body?: unknown;
   query?: Record<string, string | number | undefined>;
   headers?: Record<string, string>;
-  /** Statuses that count as success; 2xx by default. */
-  ok?: (status: number) => boolean;
-  signal?: AbortSignal;
 };
 
 export function url(transport: Transport, path: string, query: CallOptions["query"] = {}): string {
@@ -24,7 +21,7 @@ export function url(transport: Transport, path: string, query: CallOptions["quer
 }
 
 /** One API call: JSON in, JSON out, an EaselError for anything else. */
-export async function call<T>(transport: Transport, path: string, options: CallOptions = {}): Promise<{ body: T; response: Response }> {
+export async function call<T>(transport: Transport, path: string, options: CallOptions = {}): Promise<T> {
   const method = options.method ?? "GET";
   const what = `${method} ${path}`;
   let response: Response;
@@ -38,13 +35,12 @@ export async function call<T>(transport: Transport, path: string, options: CallO
         ...options.headers,
       },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: options.signal,
     });
   } catch (error) {
     throw networkError(what, error);
   }
-  if (!(options.ok ?? ((status) => status >= 200 && status < 300))(response.status)) throw await EaselError.fromResponse(response, what);
-  return { body: (await response.json()) as T, response };
+  if (!response.ok) throw await EaselError.fromResponse(response, what);
+  return (await response.json()) as T;
 }
 
 export function networkError(what: string, error: unknown): EaselError {

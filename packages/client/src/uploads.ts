@@ -30,7 +30,7 @@ async function readSource(source: UploadSource, readPath: PathReader): Promise<{
 
 /** `POST /api/uploads`: where to PUT an input image of this type and exact size, and with which headers. */
 export async function createUpload(transport: Transport, apiKey: string, request: CreateUploadRequest): Promise<Upload> {
-  return (await call<Upload>(transport, "/api/uploads", { method: "POST", token: apiKey, body: request })).body;
+  return call<Upload>(transport, "/api/uploads", { method: "POST", token: apiKey, body: request });
 }
 
 /**

@@ -81,12 +81,12 @@ async function measure(): Promise<string> {
   easel = await startEasel(stateDir);
   const { stack, runpodUrl } = easel;
   const maker = new JobMaker(stack.workerUrl, stack.secrets.ADMIN_TOKEN, "bench-profile", runpodUrl);
-  const authorization = await maker.authorization();
+  const api = await maker.api();
 
   const warmUp = await prepare(maker, { jobs: WARM_UP_JOBS, imagesPerJob: IMAGES_PER_JOB, repeats: 1, levels: [concurrency] });
   await driver.run({ baseUrl: stack.workerUrl, requests: warmUp.requests, concurrency });
   const { jobs: played, requests } = await prepare(maker, { jobs, imagesPerJob: IMAGES_PER_JOB, repeats: 1, levels: [concurrency] });
-  await waitForD1(stack.workerUrl, authorization, warmUp.jobs, IMAGES_PER_JOB);
+  await waitForD1(api, warmUp.jobs, IMAGES_PER_JOB);
 
   progress(`profiling ${requests.length} image webhooks at concurrency ${concurrency}`);
   const session = await InspectorSession.open(stack.inspectorPort);
@@ -98,7 +98,7 @@ async function measure(): Promise<string> {
       // The D1 batches the JobAssemblers write after their answers belong to the webhooks' cost.
       await sleep(D1_CATCH_UP_MS);
     });
-    await waitForD1(stack.workerUrl, authorization, played, IMAGES_PER_JOB);
+    await waitForD1(api, played, IMAGES_PER_JOB);
     mkdirSync(join(REPO_ROOT, ".easel", "bench"), { recursive: true });
     writeFileSync(PROFILE_FILE, JSON.stringify(profile));
     const scripts = new Set(profile.nodes.map((node) => node.callFrame.scriptId).filter((id) => id !== "0"));

@@ -83,8 +83,8 @@ export async function runIngest(
       await openBareJobs(targets.bare, jobs);
       const order: Target[] = repeat % 2 === 1 ? [targets.easel, targets.bare] : [targets.bare, targets.easel];
       const measured: Partial<Record<Target["name"], RunFigures>> = {};
-      const authorization = await maker.authorization();
-      const easelCaughtUp = () => waitForD1(targets.easel.url, authorization, jobs, sizes.imagesPerJob);
+      const api = await maker.api();
+      const easelCaughtUp = () => waitForD1(api, jobs, sizes.imagesPerJob);
       for (const target of order) {
         measured[target.name] = await timedRun(driver, target, requests, concurrency, target.name === "easel" ? easelCaughtUp : undefined);
       }

@@ -1,12 +1,10 @@
-import { findLocalStack, type LocalStack } from "./local-stack.js";
-
-export type Connection = { url: string; apiKey?: string; adminToken?: string; source: string };
+import { findLocalStack, type Connection } from "./local-stack.js";
 
 /** Flags first, then EASEL_API_URL / EASEL_API_KEY / EASEL_ADMIN_TOKEN, then the running local stack of the repository we are in. */
 export async function resolveConnection(
   flags: { url?: string; key?: string },
   env = process.env,
-  local: () => Promise<LocalStack | null> = () => findLocalStack(),
+  local: () => Promise<Connection | null> = () => findLocalStack(),
 ): Promise<Connection> {
   const url = flags.url ?? env.EASEL_API_URL;
   if (url) return { url, apiKey: flags.key ?? env.EASEL_API_KEY, adminToken: env.EASEL_ADMIN_TOKEN, source: flags.url ? "--url" : "EASEL_API_URL" };

@@ -18,7 +18,8 @@ export type LocalStackFile = {
 export const STACK_FILE = "stack.json";
 const HEALTH_TIMEOUT_MS = 2_000;
 
-export type LocalStack = { url: string; apiKey?: string; adminToken?: string; source: string };
+/** Where the CLI sends its calls, with which credentials, and where it found them. */
+export type Connection = { url: string; apiKey?: string; adminToken?: string; source: string };
 
 const readIfThere = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : null);
 
@@ -32,7 +33,7 @@ async function answers(workerUrl: string): Promise<boolean> {
   }
 }
 
-function connectionOf(stack: LocalStackFile, shown: string): LocalStack {
+function connectionOf(stack: LocalStackFile, shown: string): Connection {
   const apiKey = readIfThere(stack.apiKeyFile);
   return {
     url: stack.workerUrl,
@@ -47,7 +48,7 @@ function connectionOf(stack: LocalStackFile, shown: string): LocalStack {
  * whose Worker answers, the most recently started first. A file whose Worker does not answer (a
  * stack that did not stop cleanly) is ignored, and `warn` says so.
  */
-export async function findLocalStack(from = process.cwd(), warn: (line: string) => void = console.error): Promise<LocalStack | null> {
+export async function findLocalStack(from = process.cwd(), warn: (line: string) => void = console.error): Promise<Connection | null> {
   let root = from;
   while (!existsSync(join(root, ".easel"))) {
     if (dirname(root) === root) return null;

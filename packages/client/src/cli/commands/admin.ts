@@ -1,10 +1,7 @@
 import type { EaselClient } from "../../node.js";
 import { UsageError } from "../config.js";
 import type { Flags } from "../flags.js";
-import { table } from "../output.js";
-
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
-const day = (iso: string | null) => (iso ? iso.replace("T", " ").slice(0, 19) : "");
+import { print, table, timestamp } from "../output.js";
 
 export async function keys(easel: EaselClient, action: string | undefined, id: string | undefined, flags: Flags): Promise<number> {
   if (action === "create") {
@@ -18,7 +15,7 @@ export async function keys(easel: EaselClient, action: string | undefined, id: s
     const { keys: found } = await easel.keys.list(flags.owner ? { owner: flags.owner, limit: 100 } : { limit: 100 });
     if (flags.json) print(found);
     else console.log(table(["id", "owner", "name", "prefix", "created", "expires", "revoked"], found.map((key) => [
-      key.id, key.owner, key.name ?? "", `${key.prefix}…`, day(key.createdAt), day(key.expiresAt), day(key.revokedAt),
+      key.id, key.owner, key.name ?? "", `${key.prefix}…`, timestamp(key.createdAt), timestamp(key.expiresAt), timestamp(key.revokedAt),
     ])));
     return 0;
   }

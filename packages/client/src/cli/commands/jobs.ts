@@ -2,10 +2,8 @@ import type { EaselClient } from "../../node.js";
 import type { JobSummary } from "../../types.js";
 import { UsageError } from "../config.js";
 import type { Flags } from "../flags.js";
-import { duration, table } from "../output.js";
+import { duration, print, table, timestamp } from "../output.js";
 import { progressFor } from "../progress.js";
-
-const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 export async function jobs(easel: EaselClient, action: string | undefined, id: string | undefined, flags: Flags): Promise<number> {
   switch (action) {
@@ -45,7 +43,7 @@ async function list(easel: EaselClient, flags: Flags): Promise<number> {
     return 0;
   }
   console.log(table(["id", "type", "status", "images", "created", "total"], found.map((job) => [
-    job.id, job.type, job.status, job.images.length, job.createdAt.replace("T", " ").slice(0, 19), duration(job.metrics.total_ms),
+    job.id, job.type, job.status, job.images.length, timestamp(job.createdAt), duration(job.metrics.total_ms),
   ])));
   return 0;
 }
