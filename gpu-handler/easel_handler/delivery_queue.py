@@ -22,26 +22,23 @@ class DeliveryQueue:
         self.deliver, self.stop = deliver, stop
         self.items: queue.Queue = queue.Queue(maxsize=max(1, size))
         self.thread = threading.Thread(target=self._serve, name="easel-delivery", daemon=True)
-        self.started = False
 
     def start(self) -> None:
         self.thread.start()
-        self.started = True
 
     def submit(self, position: int, load: Load) -> None:
         self._put((position, load))
 
     def finish(self) -> None:
         """Returns once every submitted image is delivered; raises JobStopped when the job stopped first."""
-        if self.started:
-            self._put(_DONE)
-            while self.thread.is_alive() and not self.stop.stopped:
-                self.thread.join(0.1)
+        self._put(_DONE)
+        while self.thread.is_alive() and not self.stop.stopped:
+            self.thread.join(0.1)
         self.stop.check()
 
     def abandon(self, wait: float) -> None:
         """After the job stopped: gives the delivery thread a moment to notice, without waiting on a stuck request."""
-        if self.started and self.thread.is_alive():
+        if self.thread.is_alive():
             self.thread.join(wait)
 
     def _put(self, item: object) -> None:

@@ -18,9 +18,7 @@ def transient(status: int) -> bool:
 
 
 class GaveUp(Exception):
-    def __init__(self, message: str, last_status: int | None):
-        super().__init__(message)
-        self.last_status = last_status
+    """The budget or the deadline ran out; the message says how many attempts and what the last one got."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def send_with_retries(send: Callable[[float], requests.Response], patience: Pati
     """
     policy, stop, deadline = patience.policy, patience.stop, patience.deadline
     start, attempts = time.monotonic(), 0
-    last, last_status = "no attempt", None
+    last = "no attempt"
     while True:
         stop.check()
         attempts += 1
@@ -60,18 +58,18 @@ def send_with_retries(send: Callable[[float], requests.Response], patience: Pati
         try:
             response = send(max(0.5, min(patience.timeout, left)))
         except TRANSIENT_ERRORS as error:
-            last, last_status = describe_request_error(error), None
+            last = describe_request_error(error)
         else:
             if not transient(response.status_code):
                 return response
-            last, last_status = describe_response(response), response.status_code
+            last = describe_response(response)
             response.close()
         delay, left = policy.delay(attempts), _time_left(policy, start, deadline)
         if delay >= left:
             limit = "the job's deadline is near" if deadline.remaining() <= left + 1e-9 else \
                 f"its retry budget of {policy.budget:g} s ran out"
             raise GaveUp(f"{what}: gave up after {attempts} attempt{'s' if attempts > 1 else ''} over "
-                         f"{time.monotonic() - start:.0f} s, {limit} (last: {last})", last_status)
+                         f"{time.monotonic() - start:.0f} s, {limit} (last: {last})")
         if stop.wait(delay):
             stop.check()
 

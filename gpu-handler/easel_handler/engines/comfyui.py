@@ -96,6 +96,14 @@ class ComfyUIEngine:
             self.needs_refresh = True
 
 
+def _raise_if_failed(kind: str, data: dict[str, Any]) -> None:
+    """A run's end that is not a success, whether heard on the WebSocket or read from the history."""
+    if kind == "execution_error":
+        raise EngineFailed(describe_execution_error(data))
+    if kind == "execution_interrupted":
+        raise EngineFailed(f"ComfyUI's run was interrupted at node {data.get('node_id')} ({data.get('node_type')})")
+
+
 class _Run:
     """One queued prompt's messages: progress to the sink, each saved image handed on as soon as it exists."""
 
@@ -110,10 +118,8 @@ class _Run:
             self.sink.progress((len(self.positions) + step) / self.count, f"sampling {data['value']}/{data['max']}")
         elif kind == "executed":
             self._collect(str(data.get("node")), data.get("output") or {})
-        elif kind == "execution_error":
-            raise EngineFailed(describe_execution_error(data))
-        elif kind == "execution_interrupted":
-            raise EngineFailed(f"ComfyUI's run was interrupted at node {data.get('node_id')} ({data.get('node_type')})")
+        else:
+            _raise_if_failed(kind, data)
         return kind == "execution_success" or (kind == "executing" and data.get("node") is None)
 
     def reconcile(self) -> None:
@@ -121,10 +127,7 @@ class _Run:
         which ComfyUI writes just after it reports the end."""
         entry = self._history()
         for kind, data in (entry.get("status") or {}).get("messages", []):
-            if kind == "execution_error":
-                raise EngineFailed(describe_execution_error(data))
-            if kind == "execution_interrupted":
-                raise EngineFailed(f"ComfyUI's run was interrupted at node {data.get('node_id')} ({data.get('node_type')})")
+            _raise_if_failed(kind, data)
         for node_id, output in (entry.get("outputs") or {}).items():
             self._collect(str(node_id), output)
 
