@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DISPATCH_CONFIRM_MS } from "../../workers/assembler/dispatch.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import type { Schedule } from "../../workers/assembler/schedule.js";
@@ -12,9 +12,8 @@ import { api, bearer, getJob, textToImage } from "../helpers/api.js";
 import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline, workRow } from "../helpers/assembler.js";
 import { startJobOf } from "../helpers/handler.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
+import { storeOutage } from "../helpers/store-outage.js";
 
-const outage = (prefix: string, on: boolean) =>
-  fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
 
 async function startJob(owner: string, images = 1, prompt = `failure paths ${owner}`) {
   const started = await startJobOf(owner, textToImage(prompt, images));
@@ -89,10 +88,10 @@ describe("the deadline", () => {
   it("settles what it kept before asking RunPod, and the images' events come before the final one", async () => {
     const { key, job, run, handler, stub, prefix } = await startJob("fp_settle_first", 2);
     const images = [await handler.upload(0), await handler.upload(1)];
-    await outage(prefix, true);
+    await storeOutage(prefix, true);
     for (const image of images) expect((await handler.send({ type: "image", job_id: job.id, image })).status).toBe(202);
     await handler.send({ type: "completed", job_id: job.id, images });
-    await outage(prefix, false);
+    await storeOutage(prefix, false);
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
     await runAlarmPastDeadline(stub);
     expect(await getJob(key, job.id)).toMatchObject({ status: "completed", images: [{ index: 0 }, { index: 1 }] });
@@ -103,14 +102,14 @@ describe("the deadline", () => {
   it("ends a job whose images are still unverifiable, and records none of them after its final event", async () => {
     const { key, job, run, handler, stub, prefix } = await startJob("fp_still_down", 1);
     const image = await handler.upload(0);
-    await outage(prefix, true);
+    await storeOutage(prefix, true);
     expect((await handler.send({ type: "image", job_id: job.id, image })).status).toBe(202);
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
     await runAlarmPastDeadline(stub);
     const ended = await getJob(key, job.id);
     expect(ended).toMatchObject({ status: "timed_out", images: [] });
     expect(ended.error).toMatch(/IN_PROGRESS, 0 of 1 images recorded; 1 announced but not verified \(image 0: object store unavailable/);
-    await outage(prefix, false);
+    await storeOutage(prefix, false);
     await runAlarmAfter(stub, 60_000);
     expect((await assemblerState(stub)).images).toEqual([]);
     expect(await d1Images(job.id)).toEqual([]);
@@ -138,10 +137,10 @@ describe("checks that a deferral must not skip", () => {
     const { key, job, handler, stub, prefix } = await startJob("fp_deferred_size");
     const oversized = handler.input.outputs[0]!.key;
     await createObjectStore(env).put(oversized, pngBytes(64, 64, 20 * 1024 * 1024 + 1), "image/png");
-    await outage(prefix, true);
+    await storeOutage(prefix, true);
     const kept = await handler.sendUnsigned({ job_id: job.id, image_index: 0, s3Key: oversized, format: "png" });
     expect(kept.status).toBe(202);
-    await outage(prefix, false);
+    await storeOutage(prefix, false);
     await runAlarmAfter(stub, 60_000);
     expect((await getJob(key, job.id)).images).toEqual([]);
     expect((await assemblerState(stub)).events.at(-1)).toMatchObject({ type: "image_rejected", data: { reason: expect.stringMatching(/exceeds the maximum/) } });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { D1Writes } from "../../workers/assembler/d1-sync.js";
 import type { JobAssembler } from "../../workers/assembler/job-assembler.js";
 import { Schedule } from "../../workers/assembler/schedule.js";
@@ -8,6 +8,7 @@ import { AssemblerState } from "../../workers/assembler/state.js";
 import { api, bearer, getJob, textToImage } from "../helpers/api.js";
 import { reloadFromStorage } from "../helpers/assembler.js";
 import { startJobOf } from "../helpers/handler.js";
+import { storeOutage } from "../helpers/store-outage.js";
 
 type Parts = { state: AssemblerState; schedule: Schedule; d1: D1Writes; env: Env };
 const partsOf = (instance: JobAssembler) => instance as unknown as Parts;
@@ -57,8 +58,6 @@ async function memoryAndStorage(stub: DurableObjectStub<JobAssembler>) {
   });
 }
 
-const outage = (prefix: string, on: boolean) =>
-  fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
 
 describe("one pass per delivery", () => {
   it("an image on a running job is one transaction of three writes: nothing read back, D1 left for later", async () => {
@@ -95,9 +94,9 @@ describe("the state in memory", () => {
     await handler.send({ type: "progress", job_id: job.id, progress: 20 });
     await handler.send({ type: "image", job_id: job.id, image: images[0] });
     expect((await handler.send({ type: "image", job_id: job.id, image: { ...images[1]!, index: 0 } })).status).toBe(409);
-    await outage(prefix, true);
+    await storeOutage(prefix, true);
     expect((await handler.send({ type: "image", job_id: job.id, image: images[1] })).status).toBe(202);
-    await outage(prefix, false);
+    await storeOutage(prefix, false);
     await handler.send({ type: "completed", job_id: job.id, images });
     await handler.send({ type: "image", job_id: job.id, image: images[2] });
     const { memory, storage } = await memoryAndStorage(stub);

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { settings } from "../../workers/env.js";
 import { createObjectStore } from "../../workers/services/storage.js";
 import { api, getJob, textToImage } from "../helpers/api.js";
@@ -8,9 +8,8 @@ import { assemblerState, runAlarmAfter, runAlarmPastDeadline, workRow } from "..
 import { startJobOf } from "../helpers/handler.js";
 import { pngBytes, sha256Hex, toBase64 } from "../helpers/images.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
+import { storeOutage } from "../helpers/store-outage.js";
 
-const outage = (prefix: string, on: boolean) =>
-  fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
 
 const startJob = (owner: string, images = 1) => startJobOf(owner, textToImage(`assembler ${owner}`, images));
 
@@ -19,7 +18,7 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
   it("keeps an announced image through a bucket outage and records it when the alarm retries", async () => {
     const { key, job, handler, stub } = await startJob("outage_head", 1);
     const image = await handler.upload(0);
-    await outage(`jobs/outage_head/${job.id}/`, true);
+    await storeOutage(`jobs/outage_head/${job.id}/`, true);
     const kept = await handler.send({ type: "image", job_id: job.id, image });
     expect(kept.status).toBe(202);
     expect(await kept.json()).toMatchObject({ result: "kept" });
@@ -32,7 +31,7 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
     expect(pending?.attempts).toBeGreaterThan(0);
     expect(pending?.last_error).toMatch(/store unavailable/);
 
-    await outage(`jobs/outage_head/${job.id}/`, false);
+    await storeOutage(`jobs/outage_head/${job.id}/`, false);
     expect(await runAlarmAfter(stub, 60_000)).toBe(true);
     const healed = await getJob(key, job.id);
     expect(healed).toMatchObject({ status: "completed" });
@@ -42,12 +41,12 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
 
   it("keeps legacy bytes in the JobAssembler until the bucket takes them", async () => {
     const { key, job, handler, stub } = await startJob("outage_bytes", 1);
-    await outage(`jobs/outage_bytes/${job.id}/`, true);
+    await storeOutage(`jobs/outage_bytes/${job.id}/`, true);
     const bytes = pngBytes(40, 30, 3000, 1);
     const kept = await handler.sendUnsigned({ job_id: job.id, status: "COMPLETED", progress: 100, images: [toBase64(bytes)] });
     expect(kept.status).toBe(202);
     expect((await getJob(key, job.id)).status).toBe("running");
-    await outage(`jobs/outage_bytes/${job.id}/`, false);
+    await storeOutage(`jobs/outage_bytes/${job.id}/`, false);
     await runAlarmAfter(stub, 60_000);
     const healed = await getJob(key, job.id);
     expect(healed).toMatchObject({ status: "completed" });
@@ -60,14 +59,14 @@ describe("JobAssembler: nothing is lost when the bucket fails for a while", () =
 describe("JobAssembler: legacy bytes sent again while the bucket is down", () => {
   it("uploads the bytes it recorded last, not a mix with the earlier ones", async () => {
     const { key, job, handler, stub } = await startJob("outage_bytes_again", 1);
-    await outage(`jobs/outage_bytes_again/${job.id}/`, true);
+    await storeOutage(`jobs/outage_bytes_again/${job.id}/`, true);
     const first = pngBytes(40, 30, 3000, 1);
     const second = pngBytes(40, 30, 3000, 2);
     for (const bytes of [first, second]) {
       const kept = await handler.sendUnsigned({ job_id: job.id, image_index: 0, filename: "out.png", data: toBase64(bytes) });
       expect(kept.status).toBe(202);
     }
-    await outage(`jobs/outage_bytes_again/${job.id}/`, false);
+    await storeOutage(`jobs/outage_bytes_again/${job.id}/`, false);
     await runAlarmAfter(stub, 60_000);
     const [image] = (await getJob(key, job.id)).images;
     const stored = new Uint8Array(await (await fetch(image!.url)).arrayBuffer());
@@ -78,7 +77,7 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
   it("stops retrying a day past the deadline and leaves only the retention's alarm behind", async () => {
     const { job, run, handler, stub } = await startJob("outage_forever", 1);
     const image = await handler.upload(0);
-    await outage(`jobs/outage_forever/${job.id}/`, true);
+    await storeOutage(`jobs/outage_forever/${job.id}/`, true);
     expect((await handler.send({ type: "image", job_id: job.id, image })).status).toBe(202);
     await setRunpodStatus(run.runpodId, { id: run.runpodId, status: "IN_PROGRESS" });
     expect(await runAlarmAfter(stub, 25 * 60 * 60 * 1000 + 600_000)).toBe(true);
@@ -87,7 +86,7 @@ describe("JobAssembler: legacy bytes sent again while the bucket is down", () =>
     expect(snapshot.work.map((row) => row.name)).toEqual(["retention"]);
     expect(snapshot.alarm).toBe(snapshot.work[0]!.due_at);
     expect(snapshot.work[0]!.due_at - snapshot.job!.completed_at!).toBe(settings(env).jobStateRetentionMs);
-    await outage(`jobs/outage_forever/${job.id}/`, false);
+    await storeOutage(`jobs/outage_forever/${job.id}/`, false);
   });
 });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   CreateJobRequest,
   CreateUploadRequest,
@@ -20,6 +20,7 @@ import { assemblerState, passTime, runAlarmAfter, runAlarmPastDeadline, swapData
 import { dispatchJob, SimulatedHandler } from "../helpers/handler.js";
 import { dispatchedRun, setRunpodStatus } from "../helpers/runpod.js";
 import { bodiesFor } from "./arbitraries.js";
+import { storeOutage } from "../helpers/store-outage.js";
 
 /** Every figure the suite measures; all but the counts of what was tried must end at 0. */
 const figures = new Map<string, number>();
@@ -31,8 +32,6 @@ afterAll(() => {
   console.log(["", "Reliability figures", `| ${"figure".padEnd(52)} | ${"value".padStart(7)} |`, rule, ...rows, ""].join("\n"));
 });
 
-const outage = (prefix: string, on: boolean) =>
-  fetch(`http://127.0.0.1:${inject("s3Port")}/_outage?prefix=${encodeURIComponent(prefix)}`, { method: on ? "POST" : "DELETE" });
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>) {
   let next = 0;
@@ -136,12 +135,12 @@ describe("reliability", () => {
     for (let index = 0; index < 3; index++) images.push(await recovers.handler.upload(index));
     await recovers.handler.send({ type: "image", job_id: recovers.job.id, image: images[0] });
     const prefix = `jobs/rel_outage/${recovers.job.id}/`;
-    await outage(prefix, true);
+    await storeOutage(prefix, true);
     for (const image of images.slice(1)) await recovers.handler.send({ type: "image", job_id: recovers.job.id, image });
     await recovers.handler.send({ type: "completed", job_id: recovers.job.id, images });
     for (let elapsed = 0; elapsed < 60_000; elapsed += 10_000) await runAlarmAfter(recovers.stub, 10_000);
     expect((await getJob(key, recovers.job.id)).status).toBe("running");
-    await outage(prefix, false);
+    await storeOutage(prefix, false);
     await runAlarmAfter(recovers.stub, 5 * 60_000);
     const recovered = await getJob(key, recovers.job.id);
     if (recovered.status !== "completed" || recovered.images.length !== 3) count("outage: images lost after the store came back", 3 - recovered.images.length);
@@ -152,11 +151,11 @@ describe("reliability", () => {
     const second = await outlasts.handler.upload(1);
     await outlasts.handler.send({ type: "image", job_id: outlasts.job.id, image: first });
     const outlastsPrefix = `jobs/rel_outage/${outlasts.job.id}/`;
-    await outage(outlastsPrefix, true);
+    await storeOutage(outlastsPrefix, true);
     await outlasts.handler.send({ type: "image", job_id: outlasts.job.id, image: second });
     await setRunpodStatus(outlasts.run.runpodId, { id: outlasts.run.runpodId, status: "IN_PROGRESS" });
     await runAlarmPastDeadline(outlasts.stub);
-    await outage(outlastsPrefix, false);
+    await storeOutage(outlastsPrefix, false);
     await runAlarmAfter(outlasts.stub, 5 * 60_000);
     const ended = await getJob(key, outlasts.job.id);
     if (!["failed", "timed_out"].includes(ended.status) || !/not verified \(image 1: object store unavailable/.test(ended.error ?? "")) count("outage: jobs ended without a clear reason");
