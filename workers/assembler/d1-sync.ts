@@ -26,10 +26,17 @@ function insertImages(db: D1Database, jobId: string, rows: VerifiedImage[]): D1P
 /**
  * While a job runs, D1 (listings; a job view asks the JobAssembler to write first) trails its
  * JobAssembler by about this: the changes of that time go to D1 together, one batch for many
- * deliveries. The handler's answer never waits for D1; the JobAssembler keeps the changes
+ * deliveries, written when an in-memory timer fires (wakeup.ts), so a delivery never writes the
+ * alarm for it. The handler's answer never waits for D1; the JobAssembler keeps the changes
  * durably until D1 has them.
  */
 const D1_WRITE_DELAY_MS = 1_000;
+
+/**
+ * The timer is lost if the object restarts; the alarm then writes D1 by this long after the write
+ * was due. The alarm is set to it once and left there while D1 is written batch after batch.
+ */
+export const D1_BACKSTOP_MS = 30_000;
 
 /**
  * When D1 gets what the JobAssembler recorded. At once what only D1 can tell: a final status
@@ -41,6 +48,7 @@ const D1_WRITE_DELAY_MS = 1_000;
  */
 export class D1Writes {
   private dueAt: number | null = null;
+  private backstop: number | null = null;
   private lastError: string | null = null;
 
   constructor(
@@ -52,6 +60,7 @@ export class D1Writes {
   /** The state was (re)loaded: what D1 holds is unknown, so it is written at once. */
   loaded() {
     this.lastError = null;
+    this.backstop = null;
     this.dueAt = this.state.job() ? Date.now() : null;
   }
 
@@ -68,10 +77,35 @@ export class D1Writes {
     return (this.dueAt = Math.min(this.dueAt ?? at, at));
   }
 
+  /**
+   * What the alarm must cover of D1: a write due now, should the caller not make it; while a write
+   * waits for the timer, the backstop, kept until the alarm fires so that later batches leave the
+   * alarm where it is.
+   */
+  alarmAt(): number | null {
+    const job = this.state.job();
+    const at = this.nextAt();
+    const now = Date.now();
+    // A final status is written at once; should that fail, the settle work's retry sets the alarm.
+    if (!job || isOver(job)) this.backstop = null;
+    else if (at !== null && at > now) this.backstop ??= at + D1_BACKSTOP_MS;
+    return at !== null && at <= now ? at : this.backstop;
+  }
+
+  /** The alarm fired: the backstop it was set for, if that time has come, is spent. */
+  alarmFired(now = Date.now()) {
+    if (this.backstop !== null && this.backstop <= now) this.backstop = null;
+  }
+
   /** Writes D1 when it is due (never while a failed write waits for its retry). */
   async writeIfDue(env: Env): Promise<void> {
     const at = this.nextAt();
     if (at !== null && at <= Date.now()) await this.writeNow(env);
+  }
+
+  /** Writes D1 whenever it lags, due or not (the alarm's pass: it may be the backstop of a lost timer); never while a failed write waits for its retry. */
+  async writeIfLagging(env: Env): Promise<void> {
+    if (this.nextAt() !== null) await this.writeNow(env);
   }
 
   /** Writes what D1 lacks now; returns why it failed, or null. */

@@ -46,9 +46,9 @@ export async function settleKeptWork(ctx: WorkContext, inHand?: ReadonlyMap<numb
   return settled;
 }
 
-/** The alarm's pass: D1 first when it is due (the client's webhooks and the retention wait for it), then the due work. */
+/** The alarm's pass: D1 first when it lags (the client's webhooks and the retention wait for it), then the due work. */
 export async function runAlarmWork(ctx: WorkContext): Promise<void> {
-  await ctx.d1.writeIfDue(ctx.env);
+  await ctx.d1.writeIfLagging(ctx.env);
   const d1Error = ctx.d1.failing();
   if (d1Error && !ctx.schedule.get("settle")) ctx.schedule.retry("settle", d1Error);
   await runDueWork(ctx);

@@ -20,6 +20,7 @@ import { interpretRunpod, runpodTimes } from "./runpod-signal.js";
 import { Schedule } from "./schedule.js";
 import type { SettleResult } from "./settle.js";
 import { AssemblerState, isOver, type ImageSource, type NewJob } from "./state.js";
+import { Wakeup } from "./wakeup.js";
 
 /** `webhookEvents`: what the client's own `webhook` is told about; absent or null: the job has no webhook. */
 export type OpenJob = {
@@ -56,6 +57,7 @@ export class JobAssembler extends DurableObject<Env> {
   private readonly alarmClock: Alarm;
   private readonly store: ObjectStore;
   private readonly d1: D1Writes;
+  private readonly d1Wakeup: Wakeup;
   private queue: Promise<unknown> = Promise.resolve();
   private eventFeed: EventFeed | null = null;
   private clientWebhookSending: Promise<void> | null = null;
@@ -68,6 +70,7 @@ export class JobAssembler extends DurableObject<Env> {
     this.alarmClock = new Alarm(ctx.storage);
     this.store = createObjectStore(env);
     this.d1 = new D1Writes(this.state, !this.store.capabilities.canPresign);
+    this.d1Wakeup = new Wakeup(() => this.serial(() => this.runAlarmPass()));
     // Read once; from here on the state lives in memory and is written through.
     void ctx.blockConcurrencyWhile(async () => {
       this.load();
@@ -227,14 +230,18 @@ export class JobAssembler extends DurableObject<Env> {
   /** Runs the due work; whatever happens, the next alarm is set before it returns. Then the client's webhooks that are due. */
   override async alarm(): Promise<void> {
     this.alarmClock.fired();
-    await this.serial(async () => {
-      try {
-        await runAlarmWork(this.work());
-      } finally {
-        await this.arm();
-      }
-    });
+    this.d1.alarmFired();
+    await this.serial(() => this.runAlarmPass());
     await this.sendClientWebhooks();
+  }
+
+  /** The alarm's work, which D1's wake-up runs too: D1 brought up to date, then whatever is due. */
+  private async runAlarmPass(): Promise<void> {
+    try {
+      await runAlarmWork(this.work());
+    } finally {
+      await this.arm();
+    }
   }
 
   /** Runs `work` after every earlier call has finished: input gates open during awaits, this does not. */
@@ -281,9 +288,10 @@ export class JobAssembler extends DurableObject<Env> {
     return outcome;
   }
 
-  /** The alarm, at the next due time, once the work a job always has is in place. */
+  /** The alarm, at the next due time, once the work a job always has is in place; D1's next batch on the wake-up. */
   private async arm(): Promise<void> {
     keepStandingWork(this.state, this.schedule, settings(this.env).jobStateRetentionMs);
+    this.d1Wakeup.setTo(this.d1.nextAt());
     await this.alarmClock.setTo(nextAlarmAt(this.state, this.schedule, this.d1));
   }
 
