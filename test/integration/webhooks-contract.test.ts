@@ -235,4 +235,19 @@ describe("the handler's webhooks, contract shape", () => {
     const late = await handler.send({ type: "progress", job_id: job.id, progress: 80 });
     expect(await late.json()).toMatchObject({ result: "ignored", status: "failed" });
   });
+
+  it("keeps the app's rules on its own mount: 415 for a body that is not JSON, 405 for another method, a request id on every answer", async () => {
+    const { job, handler } = await startJob("hook_mount", 1);
+    const path = `/api/webhooks/generation/${job.id}`;
+    const text = await api(path, { method: "POST", headers: { "content-type": "text/plain", "x-request-id": "hook-trace-1" }, body: "progress 30" });
+    expect(text.status).toBe(415);
+    expect(text.headers.get("x-request-id")).toBe("hook-trace-1");
+    const get = await api(path);
+    expect(get.status).toBe(405);
+    expect(get.headers.get("allow")).toBe("POST");
+    const applied = await handler.send({ type: "progress", job_id: job.id, progress: 30 });
+    expect(applied.status).toBe(200);
+    expect(applied.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await api(`/api/webhooks/runpod/${job.id}`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" })).status).toBe(415);
+  });
 });

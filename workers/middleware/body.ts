@@ -31,14 +31,20 @@ export const limitSaveImageBody = createMiddleware<AppEnv>(async (c, next) => li
 
 /**
  * The request's raw bytes, refused with 413 past `maxBytes`: from Content-Length before anything
- * is read, and while reading when the length is absent or wrong. Held in one buffer.
+ * is read, and while reading when the length is absent. Held in one buffer.
  */
 export async function readBodyWithin(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   const known = Number.isSafeInteger(declared) && declared >= 0;
   if (known && declared > maxBytes) throw tooLarge(maxBytes);
   if (!request.body) return new Uint8Array();
-  let bytes = new Uint8Array(known ? declared : Math.min(maxBytes, 64 * 1024));
+  // HTTP framing holds a body to its Content-Length: read at once, then checked all the same.
+  if (known) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    return bytes;
+  }
+  let bytes = new Uint8Array(Math.min(maxBytes, 64 * 1024));
   let length = 0;
   const reader = request.body.getReader();
   for (;;) {
