@@ -25,29 +25,30 @@ const PROFILE: CpuProfile = {
     { id: 6, callFrame: frame("(idle)", -1, "", "0"), children: [] },
     { id: 7, callFrame: frame("fetch", -1, "", "0"), children: [] },
   ],
-  samples: [5, 4, 6, 7, 2],
-  timeDeltas: [100, 200, 5_000, 300, 400],
+  samples: [5, 4, 6, 7, 2, 3],
+  timeDeltas: [100, 200, 5_000, 300, 400, 90_000],
 };
 
 describe("the profile's attribution", () => {
-  const attribution = attribute(PROFILE, new Map([["10", BUNDLE]]));
+  // Sampled every 250 µs: a sample weighs at most 500 µs, whatever gap came before it.
+  const attribution = attribute(PROFILE, new Map([["10", BUNDLE]]), 250);
 
-  it("counts busy samples only, not the idle ones", () => {
-    expect(attribution.busyUs).toBe(1_000);
+  it("counts busy samples only, not the idle ones, and no sample for more than two intervals", () => {
+    expect(attribution.busyUs).toBe(1_500);
   });
 
   it("gives self time to the module a bundled line comes from, a package as a whole, built-ins apart", () => {
     expect(attribution.byModule).toEqual([
+      { name: "workers/routes/webhooks.ts", us: 600 },
       { name: "hono", us: 400 },
       { name: "V8 and workerd built-ins (fetch, Response, Headers, SQLite, …)", us: 300 },
       { name: "workers/assembler/state.ts", us: 200 },
-      { name: "workers/routes/webhooks.ts", us: 100 },
     ]);
   });
 
   it("gives Easel's functions the time of everything they call, once per sample even when recursive", () => {
     expect(attribution.byEaselFunction).toEqual([
-      { name: "route (workers/routes/webhooks.ts)", us: 600 },
+      { name: "route (workers/routes/webhooks.ts)", us: 1_100 },
       { name: "putImage (workers/assembler/state.ts)", us: 300 },
     ]);
   });

@@ -26,8 +26,11 @@ function moduleName(path: string): string {
 /**
  * Self time by module (Easel's files one by one, packages as a whole, workerd's own JS and V8's
  * built-ins apart) and inclusive time of Easel's functions, over the busy samples of `profile`.
+ * A sample weighs the time since the one before, up to twice `intervalUs`: workerd's sampler
+ * stops while the thread is out of the isolate (waiting, or in its own I/O), and such a gap is no
+ * more the sampled function's time than anything else's.
  */
-export function attribute(profile: CpuProfile, sources: Map<string, string>): Attribution {
+export function attribute(profile: CpuProfile, sources: Map<string, string>, intervalUs: number): Attribution {
   const starts = new Map([...sources].map(([scriptId, source]) => [scriptId, moduleStarts(source)]));
   const moduleOf = (frame: CallFrame): string => {
     if (frame.functionName === "(program)" || frame.functionName === "(garbage collector)") return `V8 ${frame.functionName}`;
@@ -53,7 +56,7 @@ export function attribute(profile: CpuProfile, sources: Map<string, string>): At
   profile.samples.forEach((sampled, sample) => {
     const leaf = nodes.get(sampled)!;
     if (leaf.callFrame.functionName === "(idle)") return;
-    const us = profile.timeDeltas[sample] ?? 0;
+    const us = Math.min(profile.timeDeltas[sample] ?? 0, 2 * intervalUs);
     busyUs += us;
     add(modules, moduleOf(leaf.callFrame), us);
     const onStack = new Set<string>();

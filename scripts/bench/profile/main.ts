@@ -25,6 +25,7 @@ const PROFILE_FILE = join(REPO_ROOT, ".easel", "bench", "ingest.cpuprofile");
 const WARM_UP_JOBS = 10;
 const IMAGES_PER_JOB = 8;
 const TOP = 15;
+const SAMPLING_INTERVAL_US = 200;
 // Twice the JobAssembler's D1 delay (D1_WRITE_DELAY_MS, workers/assembler/d1-sync.ts): its batches land inside the profile.
 const D1_CATCH_UP_MS = 2_000;
 
@@ -63,8 +64,9 @@ function markdown(attribution: Attribution, webhooks: number): string {
   const busyMs = attribution.busyUs / 1000;
   return [
     `${jobs} jobs × ${IMAGES_PER_JOB} signed \`image\` webhooks at concurrency ${concurrency} (objects already in the bucket), then the D1 batches written after them; ` +
-      `the isolate's busy time sampled every 200 µs (profiling slows it down: the shares count, not the absolute times, which the side-by-side bench measures). ` +
-      `Busy: ${busyMs.toFixed(0)} ms, ${(busyMs / webhooks).toFixed(2)} ms per webhook. The profile: \`.easel/bench/ingest.cpuprofile\` (Chrome DevTools, Performance).`,
+      `the isolate's busy time sampled every ${SAMPLING_INTERVAL_US} µs (profiling slows it down, and the sampler stops while the thread is out of the isolate, in workerd's own I/O: ` +
+      `the shares count, not the absolute times, which the side-by-side bench measures for whole processes). ` +
+      `Sampled busy time: ${busyMs.toFixed(0)} ms, ${(busyMs / webhooks).toFixed(2)} ms per webhook. The profile: \`.easel/bench/ingest.cpuprofile\` (Chrome DevTools, Performance).`,
     "",
     "Self time by module (Easel's files one by one, packages as a whole):",
     "",
@@ -97,12 +99,12 @@ async function measure(): Promise<string> {
       if (failed) throw new Error(`${failed} of ${requests.length} webhooks were not answered 2xx`);
       // The D1 batches the JobAssemblers write after their answers belong to the webhooks' cost.
       await sleep(D1_CATCH_UP_MS);
-    });
+    }, SAMPLING_INTERVAL_US);
     await waitForD1(api, played, IMAGES_PER_JOB);
     mkdirSync(join(REPO_ROOT, ".easel", "bench"), { recursive: true });
     writeFileSync(PROFILE_FILE, JSON.stringify(profile));
     const scripts = new Set(profile.nodes.map((node) => node.callFrame.scriptId).filter((id) => id !== "0"));
-    return markdown(attribute(profile, await session.sources(scripts)), requests.length);
+    return markdown(attribute(profile, await session.sources(scripts), SAMPLING_INTERVAL_US), requests.length);
   } finally {
     session.close();
   }
