@@ -22,7 +22,6 @@ import webhookSecret from "./routes/webhook-secret.js";
 import webhooks from "./routes/webhooks.js";
 
 const API_BODY_LIMIT = 64 * 1024;
-const WEBHOOK_ROUTES = "/api/webhooks/:source{generation|runpod}/*";
 // The Worker's upload route takes image bytes, and bounds them itself (MAX_IMAGE_BYTES, streamed).
 const isUploadBody = (c: Context) => c.req.method === "PUT" && c.req.path.startsWith(UPLOAD_ROUTE_PREFIX);
 // hono/combine's except() composes its middleware anew on every request, webhooks included.
@@ -36,8 +35,7 @@ export function createApp() {
   app.use(requestId({ headerName: "x-request-id", limitLength: 128 }));
   app.use("*", requireValidConfiguration);
   // The handler's webhooks, the hot path, are mounted before what browsers and API clients need
-  // (CORS, the API's body rules, 405s): their route reads, bounds and checks its body itself.
-  app.use(WEBHOOK_ROUTES, requireJsonBody);
+  // (CORS, the API's body rules, 405s): their routes take JSON, and read and bound it themselves.
   app.route("/api/webhooks", webhooks);
   app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(new ApiError("method_not_allowed", `use ${methods.join(", ")}`).toJSON(), 405, { allow: methods.join(", ") }) }));
   app.use("/api/*", corsForConfiguredOrigins);

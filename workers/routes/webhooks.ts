@@ -5,7 +5,7 @@ import type { DeliveryOutcome } from "../assembler/outcome.js";
 import { settings, type AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { assemblerFor } from "../assembler/assembler-for.js";
-import { legacyImageBodyBytes, readBodyWithin } from "../middleware/body.js";
+import { legacyImageBodyBytes, readBodyWithin, requireJsonBody } from "../middleware/body.js";
 import { fieldIssues, validationHook } from "../middleware/validation.js";
 import { requireCallbackToken, verifySignedWebhook, webhookCredential } from "../services/webhook-signing.js";
 import { JobIdParam, errors, json } from "./openapi-common.js";
@@ -54,6 +54,7 @@ function acknowledge(outcome: DeliveryOutcome) {
 const generation = createRoute({
   method: "post",
   path: "/generation/{jobId}",
+  middleware: [requireJsonBody] as const,
   summary: "The handler's webhook: contract events signed with Standard Webhooks; legacy shapes with the URL token (see docs/legacy-formats.md)",
   request: { params: JobIdParam, query: TokenQuery },
   responses: {
@@ -84,6 +85,7 @@ webhooks.openapi(generation, async (c) => {
 const runpod = createRoute({
   method: "post",
   path: "/runpod/{jobId}",
+  middleware: [requireJsonBody] as const,
   summary: "RunPod's own completion webhook (its own URL token): a second signal used to reconcile",
   request: { params: JobIdParam, query: TokenQuery },
   responses: {
