@@ -19,6 +19,7 @@ const BENCHES: Bench[] = [
   { title: "GPU handler: delivery per image", command: [PYTHON, "scripts/bench/handler_delivery.py", "--rounds", "3"] },
   { title: "GPU handler: delivery overlapping generation", command: [PYTHON, "scripts/bench/handler_overlap.py", "--json", ".easel/bench/handler_overlap.json"] },
   { title: "Worker: webhook to recorded image, through the local stack", command: ["tsx", "scripts/bench/worker_webhooks.ts"] },
+  { title: "Worker primitives: CPU per request of what a webhook is made of", command: ["tsx", "scripts/bench/primitives/main.ts"] },
   { title: "Worker beside a bare Worker: ingest, visibility, listing", command: ["tsx", "scripts/bench/side-by-side/main.ts", SIDE_BY_SIDE_FIGURES], figures: SIDE_BY_SIDE_FIGURES },
   { title: "Worker: where the CPU of an image webhook goes (V8 profile)", command: ["tsx", "scripts/bench/profile/main.ts"] },
 ];
