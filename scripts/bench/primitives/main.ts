@@ -14,14 +14,14 @@ import { markdown } from "./report.js";
  * with one route per block, each measured against a route that does nothing else. Prints markdown
  * on stdout, progress on stderr.
  *
- *     tsx scripts/bench/primitives/main.ts      (BENCH_PRIMITIVE_REQUESTS per route and repeat, 1500)
+ *     tsx scripts/bench/primitives/main.ts      (BENCH_PRIMITIVE_REQUESTS per route and repeat, 1000; 5 repeats)
  */
 
 const progress = (message: string) => console.error(`bench: ${message}`);
 
 let sizes: PrimitiveSizes;
 try {
-  sizes = { requests: primitiveRequests(process.env), repeats: 3, concurrency: 16 };
+  sizes = { requests: primitiveRequests(process.env), repeats: 5, concurrency: 16 };
 } catch (error) {
   console.error(`bench: ${(error as Error).message}`);
   process.exit(2);

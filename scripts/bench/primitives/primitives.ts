@@ -11,8 +11,7 @@ export const PRIMITIVES = [
   { name: "d1-insert", does: "one D1 INSERT of one row" },
   { name: "d1-batch-8", does: "one D1 batch of one INSERT of 8 rows" },
   { name: "s3-head", does: "one SigV4-signed HEAD (aws4fetch) of an object in the local S3 server" },
-  { name: "verify-library", does: "Standard Webhooks verification with the standardwebhooks library (JavaScript HMAC)" },
-  { name: "verify-webcrypto", does: "Standard Webhooks verification with Easel's verifyWebhookSignature (crypto.subtle HMAC)" },
+  { name: "webhook-verify", does: "Standard Webhooks verification of the body, as Easel's webhook route does it (verifyWebhookSignature)" },
 ] as const;
 
 export type Primitive = (typeof PRIMITIVES)[number]["name"];

@@ -12,7 +12,7 @@ export const SIZE_SETTINGS = {
   BENCH_VISIBILITY_JOBS: "jobs in the visibility bench, each of BENCH_IMAGES images (12)",
   BENCH_LIST_JOBS: "jobs of the owner whose first 100 are listed (100)",
   BENCH_LIST_REQUESTS: "times the listing is requested (5)",
-  BENCH_PRIMITIVE_REQUESTS: "requests per route and repeat in the Worker primitives bench (1500)",
+  BENCH_PRIMITIVE_REQUESTS: "requests per route and repeat in the Worker primitives bench (1000)",
 } as const;
 
 type Setting = keyof typeof SIZE_SETTINGS;
@@ -46,4 +46,4 @@ export function benchSizes(env: Environment): BenchSizes {
 }
 
 /** Requests per route and repeat of the Worker primitives bench (scripts/bench/primitives). */
-export const primitiveRequests = (env: Environment) => count(env, "BENCH_PRIMITIVE_REQUESTS", 1500);
+export const primitiveRequests = (env: Environment) => count(env, "BENCH_PRIMITIVE_REQUESTS", 1000);

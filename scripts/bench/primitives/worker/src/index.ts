@@ -1,6 +1,5 @@
 import { AwsClient } from "aws4fetch";
 import { Hono } from "hono";
-import { Webhook } from "standardwebhooks";
 import { verifyWebhookSignature } from "../../../../../workers/services/webhook-signing.js";
 import { BENCH_OBJECT, PRIMITIVES, ROWS_PER_BATCH, S3_REGION, WEBHOOK_SECRET, type Primitive } from "../../primitives.js";
 
@@ -34,12 +33,6 @@ function insertBatch({ env, jobId }: Delivery) {
   return env.DB.batch([env.DB.prepare(INSERT_BATCH).bind(...rows.flat())]);
 }
 
-const webhookHeaders = (headers: Headers) => ({
-  "webhook-id": headers.get("webhook-id") ?? "",
-  "webhook-timestamp": headers.get("webhook-timestamp") ?? "",
-  "webhook-signature": headers.get("webhook-signature") ?? "",
-});
-
 const PROBES: Record<Primitive, (delivery: Delivery) => Promise<unknown>> = {
   floor: async () => undefined,
   "do-rpc": ({ env, jobId }) => probeOf(env, jobId).nothing(),
@@ -48,8 +41,7 @@ const PROBES: Record<Primitive, (delivery: Delivery) => Promise<unknown>> = {
   "d1-insert": ({ env, jobId, webhook }) => env.DB.prepare(INSERT_ROW).bind(crypto.randomUUID(), jobId, webhook.image.index).run(),
   "d1-batch-8": insertBatch,
   "s3-head": ({ env }) => headBenchObject(env),
-  "verify-library": async ({ body, headers }) => new Webhook(WEBHOOK_SECRET).verify(body, webhookHeaders(headers)),
-  "verify-webcrypto": ({ body, headers }) => verifyWebhookSignature(WEBHOOK_SECRET, headers, body),
+  "webhook-verify": async ({ body, headers }) => verifyWebhookSignature(WEBHOOK_SECRET, headers, body),
 };
 
 const app = new Hono<{ Bindings: Env }>();
