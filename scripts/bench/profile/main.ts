@@ -124,4 +124,5 @@ try {
   await stopEverything();
 }
 if (!failed) rmSync(stateDir, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+// The measurement a signal cut short may end here before the signal's own exit: it is still an interruption.
+process.exit(interrupted() ? 130 : failed ? 1 : 0);

@@ -93,4 +93,5 @@ try {
   await stopEverything();
 }
 if (!failed) removeState();
-process.exit(failed ? 1 : 0);
+// The measurement a signal cut short may end here before the signal's own exit: it is still an interruption.
+process.exit(interrupted() ? 130 : failed ? 1 : 0);
