@@ -16,12 +16,13 @@ function run(concurrency: number, easel: RunFigures, bare: RunFigures, lost = 0,
 describe("the side-by-side bench's sizes", () => {
   it("default to the performance review's, and a smoke run sets fewer", () => {
     expect(benchSizes({})).toEqual({
-      ingest: { jobs: 50, imagesPerJob: 8, repeats: 3, levels: [1, 16, 64] },
+      ingest: { jobs: 50, imagesPerJob: 8, repeats: 3, levels: [1, 16, 64], bareHeads: false },
       visibility: { jobs: 12, imagesPerJob: 8 },
       listing: { jobs: 100, imagesPerJob: 8, requests: 5 },
     });
     const smoke = benchSizes({ BENCH_JOBS: "5", BENCH_REPEATS: "1", BENCH_LEVELS: "16, 64", BENCH_VISIBILITY_JOBS: "1" });
-    expect(smoke.ingest).toEqual({ jobs: 5, imagesPerJob: 8, repeats: 1, levels: [16, 64] });
+    expect(smoke.ingest).toEqual({ jobs: 5, imagesPerJob: 8, repeats: 1, levels: [16, 64], bareHeads: false });
+    expect(benchSizes({ BENCH_BARE_HEAD: "1" }).ingest.bareHeads).toBe(true);
     expect(smoke.visibility.jobs).toBe(1);
   });
 
@@ -32,6 +33,7 @@ describe("the side-by-side bench's sizes", () => {
     [{ BENCH_IMAGES: "9" }, /BENCH_IMAGES must be a whole number from 1 to 8/],
     [{ BENCH_LEVELS: "1,x" }, /BENCH_LEVELS must be concurrency levels/],
     [{ BENCH_LEVELS: "0" }, /BENCH_LEVELS must be concurrency levels/],
+    [{ BENCH_BARE_HEAD: "yes" }, /BENCH_BARE_HEAD must be 1 or 0 .* not "yes"/],
   ])("refuses %o with a message naming the setting", (env, message) => {
     expect(() => benchSizes(env)).toThrow(message);
   });

@@ -15,7 +15,7 @@ const IMAGE = { width: 512, height: 512, bytes: 32_717 };
 const SETUP_AT_ONCE = 8;
 
 /** Fresh jobs with every image already PUT, and their image webhooks: image 0 of every job, then image 1, and so on. */
-export async function prepare(maker: JobMaker, sizes: IngestSizes): Promise<{ jobs: PlayedJob[]; requests: WebhookRequest[] }> {
+export async function prepare(maker: JobMaker, sizes: Omit<IngestSizes, "bareHeads">): Promise<{ jobs: PlayedJob[]; requests: WebhookRequest[] }> {
   const bytes = pngBytes(IMAGE.width, IMAGE.height, IMAGE.bytes);
   const jobs = await inPool(Array.from({ length: sizes.jobs }), SETUP_AT_ONCE, async () => {
     const job = await maker.make(sizes.imagesPerJob, IMAGE.width, IMAGE.height);

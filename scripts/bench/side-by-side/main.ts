@@ -60,11 +60,17 @@ const { interrupted } = cleanUpOnSignals(async () => {
 
 async function measure(): Promise<SideBySide> {
   progress("starting Easel's local stack and the bare Worker");
-  const [easelStart, bareStart] = await Promise.allSettled([startEasel(easelDir), startBare(bareDir)]);
-  if (easelStart.status === "fulfilled") easel = easelStart.value;
-  if (bareStart.status === "fulfilled") bare = bareStart.value;
-  if (easelStart.status === "rejected") throw easelStart.reason;
-  if (bareStart.status === "rejected") throw bareStart.reason;
+  if (sizes.ingest.bareHeads) {
+    // The bare Worker HEADs in Easel's bucket, where the bench puts the objects: Easel comes first.
+    easel = await startEasel(easelDir);
+    bare = await startBare(bareDir, easel.stack.store);
+  } else {
+    const [easelStart, bareStart] = await Promise.allSettled([startEasel(easelDir), startBare(bareDir)]);
+    if (easelStart.status === "fulfilled") easel = easelStart.value;
+    if (bareStart.status === "fulfilled") bare = bareStart.value;
+    if (easelStart.status === "rejected") throw easelStart.reason;
+    if (bareStart.status === "rejected") throw bareStart.reason;
+  }
   const { stack, runpodUrl } = easel!;
   const maker = (owner: string) => new JobMaker(stack.workerUrl, stack.secrets.ADMIN_TOKEN, owner, runpodUrl);
 

@@ -13,6 +13,7 @@ export const SIZE_SETTINGS = {
   BENCH_LIST_JOBS: "jobs of the owner whose first 100 are listed (100)",
   BENCH_LIST_REQUESTS: "times the listing is requested (5)",
   BENCH_PRIMITIVE_REQUESTS: "requests per route and repeat in the Worker primitives bench (1000)",
+  BENCH_BARE_HEAD: "1: the bare Worker also makes the HEAD of each announced object that Easel must make (off)",
 } as const;
 
 type Setting = keyof typeof SIZE_SETTINGS;
@@ -24,6 +25,13 @@ function count(env: Environment, name: Setting, fallback: number, max = 100_000)
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < 1 || value > max) throw new Error(`${name} must be a whole number from 1 to ${max} (${SIZE_SETTINGS[name]}), not "${text}"`);
   return value;
+}
+
+function flag(env: Environment, name: Setting): boolean {
+  const text = env[name]?.trim();
+  if (text === undefined || text === "" || text === "0") return false;
+  if (text === "1") return true;
+  throw new Error(`${name} must be 1 or 0 (${SIZE_SETTINGS[name]}), not "${text}"`);
 }
 
 function levels(env: Environment): number[] {
@@ -39,7 +47,10 @@ function levels(env: Environment): number[] {
 export function benchSizes(env: Environment): BenchSizes {
   const imagesPerJob = count(env, "BENCH_IMAGES", 8, 8);
   return {
-    ingest: { jobs: count(env, "BENCH_JOBS", 50), imagesPerJob, repeats: count(env, "BENCH_REPEATS", 3), levels: levels(env) },
+    ingest: {
+      jobs: count(env, "BENCH_JOBS", 50), imagesPerJob, repeats: count(env, "BENCH_REPEATS", 3), levels: levels(env),
+      bareHeads: flag(env, "BENCH_BARE_HEAD"),
+    },
     visibility: { jobs: count(env, "BENCH_VISIBILITY_JOBS", 12), imagesPerJob },
     listing: { jobs: count(env, "BENCH_LIST_JOBS", 100), imagesPerJob, requests: count(env, "BENCH_LIST_REQUESTS", 5) },
   };

@@ -7,6 +7,7 @@ import { loadOrCreateSecrets } from "../../stack/local-secrets.js";
 import { REPO_ROOT, WRANGLER_BIN, statePaths } from "../../stack/paths.js";
 import { HOST, freePort } from "../../stack/ports.js";
 import { startProcess, type ManagedProcess } from "../../stack/processes.js";
+import type { StackStore } from "../../stack/object-store.js";
 import { startStack, type Stack } from "../../stack/stack.js";
 import { workerEnv } from "../../stack/worker.js";
 import type { TargetName } from "./types.js";
@@ -51,8 +52,16 @@ export async function startEasel(stateDir: string): Promise<Easel> {
 
 export type Bare = { target: Target; stop(): Promise<void> };
 
-/** The bare Worker (scripts/bench/bare-worker) under `wrangler dev`, its local D1 migrated first. */
-export async function startBare(stateDir: string): Promise<Bare> {
+/** The bucket a bare Worker HEADs each announced object in, as Easel does: Easel's own. */
+const headVars = (store: StackStore) => [
+  ["HEAD_BUCKET_URL", `${store.endpoint.replace(/\/+$/, "")}/${store.bucket}`],
+  ["HEAD_REGION", store.region],
+  ["HEAD_ACCESS_KEY_ID", store.credentials.accessKeyId],
+  ["HEAD_SECRET_ACCESS_KEY", store.credentials.secretAccessKey],
+].flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+
+/** The bare Worker (scripts/bench/bare-worker) under `wrangler dev`, its local D1 migrated first; with `headIn`, it HEADs each announced object there. */
+export async function startBare(stateDir: string, headIn?: StackStore): Promise<Bare> {
   const persistTo = join(stateDir, "wrangler");
   const logs = join(stateDir, "logs");
   mkdirSync(logs, { recursive: true });
@@ -70,6 +79,7 @@ export async function startBare(stateDir: string): Promise<Bare> {
       "--inspector-port", String(await freePort()),
       "--persist-to", persistTo,
       "--show-interactive-dev-session=false",
+      ...(headIn ? headVars(headIn) : []),
     ],
     cwd: BARE_DIR,
     env: workerEnv(),

@@ -1,6 +1,7 @@
 /** What the side-by-side bench measures, shared by its parts and its report (no Node imports: the report is unit-tested in workerd). */
 
-export type IngestSizes = { jobs: number; imagesPerJob: number; repeats: number; levels: number[] };
+/** `bareHeads`: the bare Worker makes the HEAD Easel must make (BENCH_BARE_HEAD=1). */
+export type IngestSizes = { jobs: number; imagesPerJob: number; repeats: number; levels: number[]; bareHeads: boolean };
 export type VisibilitySizes = { jobs: number; imagesPerJob: number };
 export type ListingSizes = { jobs: number; imagesPerJob: number; requests: number };
 export type BenchSizes = { ingest: IngestSizes; visibility: VisibilitySizes; listing: ListingSizes };
