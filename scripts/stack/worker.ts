@@ -26,13 +26,24 @@ export type WorkerOptions = {
   vars: Record<string, string>;
 };
 
-/** `wrangler dev` on loopback with local D1 and Durable Objects persisted under `persistTo`, serving the gallery with this checkout's client. */
-export async function startWorker(options: WorkerOptions): Promise<{ process: ManagedProcess; url: string }> {
-  await buildBrowserClient();
+export type WranglerDevOptions = {
+  name: string;
+  /** The folder of the Worker's wrangler.toml. */
+  cwd: string;
+  port: number;
+  inspectorPort: number;
+  persistTo: string;
+  logs: string;
+  vars: Record<string, string>;
+  /** Added to workerEnv(): secrets go there, never in argv. */
+  env?: Record<string, string>;
+};
+
+/** `wrangler dev` of the Worker in `cwd`, on loopback, local D1 and Durable Objects persisted under `persistTo`; resolves once /health answers. */
+export async function startWranglerDev(options: WranglerDevOptions): Promise<{ process: ManagedProcess; url: string }> {
   const url = `http://${HOST}:${options.port}`;
-  const vars = { PUBLIC_BASE_URL: url, ENVIRONMENT: "local", ...options.vars };
   const worker = startProcess({
-    name: "the Worker (wrangler dev)",
+    name: options.name,
     command: process.execPath,
     args: [
       WRANGLER_BIN, "dev",
@@ -41,13 +52,29 @@ export async function startWorker(options: WorkerOptions): Promise<{ process: Ma
       "--inspector-port", String(options.inspectorPort),
       "--persist-to", options.persistTo,
       "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ],
-    cwd: REPO_ROOT,
-    // Secrets go through the environment (wrangler gives it precedence over .dev.vars), not argv.
-    env: { ...workerEnv(), ...options.secrets },
+    cwd: options.cwd,
+    env: { ...workerEnv(), ...options.env },
     logFile: join(options.logs, "worker.log"),
   });
   await waitUntilHealthy(worker, `${url}/health`, READY_TIMEOUT_MS);
   return { process: worker, url };
+}
+
+/** Easel's Worker under `wrangler dev`, serving the gallery with this checkout's client. */
+export async function startWorker(options: WorkerOptions): Promise<{ process: ManagedProcess; url: string }> {
+  await buildBrowserClient();
+  const url = `http://${HOST}:${options.port}`;
+  return startWranglerDev({
+    name: "the Worker (wrangler dev)",
+    cwd: REPO_ROOT,
+    port: options.port,
+    inspectorPort: options.inspectorPort,
+    persistTo: options.persistTo,
+    logs: options.logs,
+    vars: { PUBLIC_BASE_URL: url, ENVIRONMENT: "local", ...options.vars },
+    // Secrets go through the environment (wrangler gives it precedence over .dev.vars), not argv.
+    env: options.secrets,
+  });
 }

@@ -1,4 +1,3 @@
-import type { D1Writes } from "./d1-sync.js";
 import type { Schedule } from "./schedule.js";
 import type { AssemblerState } from "./state.js";
 
@@ -35,10 +34,10 @@ export class Alarm {
   }
 }
 
-/** The earliest of the due work, the client's next webhook once D1 shows what it tells, and D1's backstop (d1-sync.ts); null: nothing to do. */
-export function nextAlarmAt(state: AssemblerState, schedule: Schedule, d1: D1Writes): number | null {
+/** The earliest of the due work, the client's next webhook once D1 shows what it tells, and what D1 needs of the alarm (d1-sync.ts); null: nothing to do. */
+export function nextAlarmAt(state: AssemblerState, schedule: Schedule, d1AlarmAt: number | null): number | null {
   if (!state.job()) return null;
   const clientWebhook = state.d1Lags() ? null : state.nextClientWebhook();
-  const times = [schedule.next(), clientWebhook?.due_at ?? null, d1.alarmAt()].filter((at): at is number => at !== null);
+  const times = [schedule.next(), clientWebhook?.due_at ?? null, d1AlarmAt].filter((at): at is number => at !== null);
   return times.length ? Math.min(...times) : null;
 }

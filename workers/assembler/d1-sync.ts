@@ -78,18 +78,17 @@ export class D1Writes {
   }
 
   /**
-   * What the alarm must cover of D1: a write due now, should the caller not make it; while a write
-   * waits for the timer, the backstop, kept until the alarm fires so that later batches leave the
-   * alarm where it is.
+   * What the alarm must cover of D1, given `nextAt()`: a write due now, should the caller not make
+   * it; while a write waits for the timer, the backstop, kept until the alarm fires so that later
+   * batches leave the alarm where it is.
    */
-  alarmAt(): number | null {
+  alarmAt(writeAt: number | null): number | null {
     const job = this.state.job();
-    const at = this.nextAt();
     const now = Date.now();
     // A final status is written at once; should that fail, the settle work's retry sets the alarm.
     if (!job || isOver(job)) this.backstop = null;
-    else if (at !== null && at > now) this.backstop ??= at + D1_BACKSTOP_MS;
-    return at !== null && at <= now ? at : this.backstop;
+    else if (writeAt !== null && writeAt > now) this.backstop ??= writeAt + D1_BACKSTOP_MS;
+    return writeAt !== null && writeAt <= now ? writeAt : this.backstop;
   }
 
   /** The alarm fired: the backstop it was set for, if that time has come, is spent. */

@@ -291,8 +291,9 @@ export class JobAssembler extends DurableObject<Env> {
   /** The alarm, at the next due time, once the work a job always has is in place; D1's next batch on the wake-up. */
   private async arm(): Promise<void> {
     keepStandingWork(this.state, this.schedule, settings(this.env).jobStateRetentionMs);
-    this.d1Wakeup.setTo(this.d1.nextAt());
-    await this.alarmClock.setTo(nextAlarmAt(this.state, this.schedule, this.d1));
+    const d1WriteAt = this.d1.nextAt();
+    this.d1Wakeup.setTo(d1WriteAt);
+    await this.alarmClock.setTo(nextAlarmAt(this.state, this.schedule, this.d1.alarmAt(d1WriteAt)));
   }
 
   /** The job ended long enough ago: its storage goes (D1 keeps the record), unless something is still to do. */

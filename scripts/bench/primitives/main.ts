@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeFailure } from "../../stack/errors.js";
-import { cleanUpOnSignals } from "../interrupt.js";
+import { runBench } from "../run-bench.js";
 import { primitiveRequests } from "../side-by-side/sizes.js";
 import { measurePrimitives } from "./measure.js";
 import { startProbe, type Probe } from "./probe.js";
@@ -30,27 +29,15 @@ try {
 const stateDir = mkdtempSync(join(tmpdir(), "easel-bench-primitives-"));
 let probe: Probe | undefined;
 
-// A signal stops the probe under the running measurement, which then fails: that failure is the interruption, not news.
-const { interrupted } = cleanUpOnSignals(async () => {
-  await probe?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+await runBench({
+  stateDirs: [stateDir],
+  measure: async () => {
+    progress("starting the probe Worker and its S3 server");
+    probe = await startProbe(stateDir);
+    return measurePrimitives(probe, sizes, progress);
+  },
+  publish: (samples) => console.log(markdown(samples, sizes)),
+  stop: async () => {
+    await probe?.stop();
+  },
 });
-
-let failed = false;
-try {
-  progress("starting the probe Worker and its S3 server");
-  probe = await startProbe(stateDir);
-  const samples = await measurePrimitives(probe, sizes, progress);
-  if (!interrupted()) console.log(markdown(samples, sizes));
-} catch (error) {
-  if (!interrupted()) {
-    failed = true;
-    console.error(describeFailure(error));
-    console.error(`bench: the state and logs are kept in ${stateDir}`);
-  }
-} finally {
-  await probe?.stop();
-}
-if (!failed) rmSync(stateDir, { recursive: true, force: true });
-// The measurement a signal cut short may end here before the signal's own exit: it is still an interruption.
-process.exit(interrupted() ? 130 : failed ? 1 : 0);

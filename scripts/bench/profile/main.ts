@@ -1,10 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describeFailure } from "../../stack/errors.js";
 import { REPO_ROOT } from "../../stack/paths.js";
-import { cleanUpOnSignals } from "../interrupt.js";
+import { runBench } from "../run-bench.js";
 import { waitForD1 } from "../side-by-side/d1-caught-up.js";
 import { JobMaker } from "../side-by-side/handler-play.js";
 import { prepare } from "../side-by-side/ingest.js";
@@ -50,10 +49,6 @@ const stopEverything = async () => {
   await easel?.stop();
   await driver.close();
 };
-const { interrupted } = cleanUpOnSignals(async () => {
-  await stopEverything();
-  rmSync(stateDir, { recursive: true, force: true });
-});
 
 function table(shares: Share[], webhooks: number, busyUs: number, label: string): string {
   const rows = shares.slice(0, TOP).map(({ name, us }) => `| ${name} | ${(us / 1000 / webhooks).toFixed(3)} | ${((100 * us) / busyUs).toFixed(1)}% |`);
@@ -110,19 +105,4 @@ async function measure(): Promise<string> {
   }
 }
 
-let failed = false;
-try {
-  const report = await measure();
-  if (!interrupted()) console.log(report);
-} catch (error) {
-  if (!interrupted()) {
-    failed = true;
-    console.error(describeFailure(error));
-    console.error(`bench: the state and logs are kept in ${stateDir}`);
-  }
-} finally {
-  await stopEverything();
-}
-if (!failed) rmSync(stateDir, { recursive: true, force: true });
-// The measurement a signal cut short may end here before the signal's own exit: it is still an interruption.
-process.exit(interrupted() ? 130 : failed ? 1 : 0);
+await runBench({ stateDirs: [stateDir], measure, publish: (report) => console.log(report), stop: stopEverything });

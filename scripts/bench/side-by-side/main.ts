@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeFailure } from "../../stack/errors.js";
-import { cleanUpOnSignals } from "../interrupt.js";
+import { runBench } from "../run-bench.js";
 import { JobMaker } from "./handler-play.js";
 import { runIngest } from "./ingest.js";
 import { runListing } from "./listing.js";
@@ -47,17 +46,6 @@ async function stopEverything(): Promise<void> {
   await driver.close();
 }
 
-function removeState(): void {
-  rmSync(easelDir, { recursive: true, force: true });
-  rmSync(bareDir, { recursive: true, force: true });
-}
-
-// A signal stops the targets under the running measurement, which then fails: that failure is the interruption, not news.
-const { interrupted } = cleanUpOnSignals(async () => {
-  await stopEverything();
-  removeState();
-});
-
 async function measure(): Promise<SideBySide> {
   progress("starting Easel's local stack and the bare Worker");
   if (sizes.ingest.bareHeads) {
@@ -82,22 +70,12 @@ async function measure(): Promise<SideBySide> {
   return { sizes, ingest, visibility, listing };
 }
 
-let failed = false;
-try {
-  const result = await measure();
-  if (!interrupted()) {
+await runBench({
+  stateDirs: [easelDir, bareDir],
+  measure,
+  publish: (result) => {
     writeFileSync(figuresPath, `${JSON.stringify(figures(result), null, 2)}\n`);
     console.log(markdown(result));
-  }
-} catch (error) {
-  if (!interrupted()) {
-    failed = true;
-    console.error(describeFailure(error));
-    console.error(`bench: the state and logs are kept in ${easelDir} and ${bareDir}`);
-  }
-} finally {
-  await stopEverything();
-}
-if (!failed) removeState();
-// The measurement a signal cut short may end here before the signal's own exit: it is still an interruption.
-process.exit(interrupted() ? 130 : failed ? 1 : 0);
+  },
+  stop: stopEverything,
+});

@@ -1,23 +1,17 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeRunpod } from "../../../test/node/fake-runpod.js";
-import { applyMigrations } from "../../stack/d1.js";
-import { waitUntilHealthy } from "../../stack/health.js";
 import { loadOrCreateSecrets } from "../../stack/local-secrets.js";
-import { REPO_ROOT, WRANGLER_BIN, statePaths } from "../../stack/paths.js";
-import { HOST, freePort } from "../../stack/ports.js";
-import { startProcess, type ManagedProcess } from "../../stack/processes.js";
 import type { StackStore } from "../../stack/object-store.js";
+import { REPO_ROOT, statePaths } from "../../stack/paths.js";
+import { HOST } from "../../stack/ports.js";
 import { startStack, type Stack } from "../../stack/stack.js";
-import { workerEnv } from "../../stack/worker.js";
+import { startBenchWorker } from "../bench-worker.js";
 import type { TargetName } from "./types.js";
 
 /** What the load driver aims at: a base URL, and the process whose tree's CPU is the target's. */
 export type Target = { name: TargetName; url: string; cpuRoot: number };
 
 const BARE_DIR = join(REPO_ROOT, "scripts", "bench", "bare-worker");
-const BARE_CONFIG = join(BARE_DIR, "wrangler.toml");
-const READY_TIMEOUT_MS = 120_000;
 
 export type Easel = { target: Target; stack: Stack; runpodUrl: string; stop(): Promise<void> };
 
@@ -53,38 +47,17 @@ export async function startEasel(stateDir: string): Promise<Easel> {
 export type Bare = { target: Target; stop(): Promise<void> };
 
 /** The bucket a bare Worker HEADs each announced object in, as Easel does: Easel's own. */
-const headVars = (store: StackStore) => [
-  ["HEAD_BUCKET_URL", `${store.endpoint.replace(/\/+$/, "")}/${store.bucket}`],
-  ["HEAD_REGION", store.region],
-  ["HEAD_ACCESS_KEY_ID", store.credentials.accessKeyId],
-  ["HEAD_SECRET_ACCESS_KEY", store.credentials.secretAccessKey],
-].flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const headVars = (store: StackStore) => ({
+  HEAD_BUCKET_URL: `${store.endpoint.replace(/\/+$/, "")}/${store.bucket}`,
+  HEAD_REGION: store.region,
+  HEAD_ACCESS_KEY_ID: store.credentials.accessKeyId,
+  HEAD_SECRET_ACCESS_KEY: store.credentials.secretAccessKey,
+});
 
-/** The bare Worker (scripts/bench/bare-worker) under `wrangler dev`, its local D1 migrated first; with `headIn`, it HEADs each announced object there. */
+/** The bare Worker (scripts/bench/bare-worker) under `wrangler dev`; with `headIn`, it HEADs each announced object there. */
 export async function startBare(stateDir: string, headIn?: StackStore): Promise<Bare> {
-  const persistTo = join(stateDir, "wrangler");
-  const logs = join(stateDir, "logs");
-  mkdirSync(logs, { recursive: true });
-  await applyMigrations(persistTo, logs, { database: "bare", config: BARE_CONFIG });
-  const port = await freePort();
-  const url = `http://${HOST}:${port}`;
-  const worker: ManagedProcess = startProcess({
-    name: "the bare Worker (wrangler dev)",
-    command: process.execPath,
-    args: [
-      WRANGLER_BIN, "dev",
-      "--config", BARE_CONFIG,
-      "--ip", HOST,
-      "--port", String(port),
-      "--inspector-port", String(await freePort()),
-      "--persist-to", persistTo,
-      "--show-interactive-dev-session=false",
-      ...(headIn ? headVars(headIn) : []),
-    ],
-    cwd: BARE_DIR,
-    env: workerEnv(),
-    logFile: join(logs, "worker.log"),
+  const worker = await startBenchWorker({
+    name: "the bare Worker (wrangler dev)", dir: BARE_DIR, database: "bare", stateDir, vars: headIn ? headVars(headIn) : {},
   });
-  await waitUntilHealthy(worker, `${url}/health`, READY_TIMEOUT_MS);
-  return { target: { name: "bare", url, cpuRoot: worker.pid }, stop: () => worker.stop() };
+  return { target: { name: "bare", url: worker.url, cpuRoot: worker.process.pid }, stop: () => worker.process.stop() };
 }
